@@ -1,0 +1,207 @@
+"""Layered configuration, read once: packaged defaults < TOML file < environment < flags.
+
+Only this module reads the environment. Unknown keys and bad values stop the run with the key
+and the allowed values.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from briefing.errors import ConfigError
+
+ENV_PREFIX = "BRIEFING_"
+# Conventional variables of the openai SDK, honoured as fallbacks for the [llm] section.
+OPENAI_ENV_ALIASES = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
+ALL_FORMATS = ("md", "html", "txt", "json")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class LLMConfig(_Section):
+    """Which LLM summarizes, and how hard to try."""
+
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    api_key: SecretStr | None = Field(None, description="API key; prefer the environment")
+    model: str = Field("gpt-4o-mini", description="model name sent to the endpoint")
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_output_tokens: int = Field(800, ge=64, le=32768, description="answer room per call")
+    context_window: int = Field(8192, ge=1024, description="model context in tokens")
+    timeout_seconds: float = Field(60.0, gt=0, description="per HTTP request")
+    max_attempts: int = Field(5, ge=1, le=20, description="transport retries per call")
+    max_retry_seconds: float = Field(120.0, gt=0, description="total time budget of one call's retries")
+    max_reasks: int = Field(2, ge=0, le=5, description="re-asks when the answer fails validation")
+    concurrency: int = Field(4, ge=1, le=64, description="stories summarized at once")
+    json_mode: Literal["schema", "object", "none"] = Field(
+        "schema", description="how to ask for JSON: JSON schema, JSON object mode, or prompt only"
+    )
+    price_prompt_per_mtok: float | None = Field(None, ge=0, description="USD per million prompt tokens")
+    price_completion_per_mtok: float | None = Field(None, ge=0, description="USD per million answer tokens")
+
+
+class ClusterConfig(_Section):
+    """How articles are grouped into stories."""
+
+    threshold: float = Field(0.42, gt=0, lt=1, description="minimum combined similarity to link")
+    embedding_weight: float = Field(0.5, ge=0, le=1, description="weight of the embedding cosine")
+    neighbors: int = Field(15, ge=1, le=200, description="embedding neighbours examined per article")
+    max_days_apart: float = Field(10.0, gt=0, description="articles further apart are never one story")
+    lead_chars: int = Field(1200, ge=100, description="characters of each article embedded")
+
+
+class DedupeConfig(_Section):
+    """When two articles are the same text."""
+
+    near_threshold: float = Field(0.8, gt=0, le=1, description="shingle Jaccard to call a near copy")
+
+
+class InputConfig(_Section):
+    """Limits on what an article may be."""
+
+    min_chars: int = Field(80, ge=0, description="shorter bodies are rejected as empty")
+    max_chars: int = Field(200_000, ge=1000, description="longer bodies are cut, and flagged")
+    max_file_bytes: int = Field(50_000_000, ge=1000, description="larger files are rejected")
+
+
+class DigestConfig(_Section):
+    """What the digest holds and where it goes."""
+
+    out_dir: Path = Field(Path("output"), description="digests go to OUT_DIR/<date>/")
+    formats: list[Literal["md", "html", "txt", "json"]] = Field(default_factory=lambda: list(ALL_FORMATS))
+    max_stories: int = Field(30, ge=1, description="stories summarized, best ranked first")
+    max_articles_per_story: int = Field(8, ge=1, description="articles sent to the LLM per story")
+    title: str = Field("Daily briefing", description="digest title")
+
+
+class PathsConfig(_Section):
+    """Where state and overrides live."""
+
+    cache_dir: Path | None = Field(None, description="response cache; default XDG cache dir")
+    prompts_dir: Path | None = Field(None, description="folder of templates overriding the packaged ones")
+
+
+class Config(_Section):
+    """The whole validated configuration of one run."""
+
+    llm: LLMConfig = Field(default_factory=LLMConfig)  # type: ignore[arg-type]
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)  # type: ignore[arg-type]
+    dedupe: DedupeConfig = Field(default_factory=DedupeConfig)  # type: ignore[arg-type]
+    input: InputConfig = Field(default_factory=InputConfig)  # type: ignore[arg-type]
+    digest: DigestConfig = Field(default_factory=DigestConfig)  # type: ignore[arg-type]
+    paths: PathsConfig = Field(default_factory=PathsConfig)  # type: ignore[arg-type]
+
+    def cache_dir(self) -> Path:
+        """The directory holding caches and state."""
+        if self.paths.cache_dir is not None:
+            return self.paths.cache_dir
+        return _default_cache_dir(os.environ)
+
+
+def _default_cache_dir(env: Mapping[str, str]) -> Path:
+    if env.get("BRIEFING_CACHE_DIR"):
+        return Path(env["BRIEFING_CACHE_DIR"])
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "briefing"
+
+
+def _sections() -> dict[str, type[BaseModel]]:
+    return {name: field.annotation for name, field in Config.model_fields.items()}  # type: ignore[misc]
+
+
+def _env_layer(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Settings from BRIEFING_<SECTION>_<KEY> variables (and the openai SDK's own two)."""
+    layer: dict[str, dict[str, Any]] = {}
+    for section, model in _sections().items():
+        for key, field in model.model_fields.items():
+            name = f"{ENV_PREFIX}{section}_{key}".upper()
+            value = env.get(name)
+            if value is None and section == "llm" and key in OPENAI_ENV_ALIASES:
+                value = env.get(OPENAI_ENV_ALIASES[key])
+            if value is None or value == "":
+                continue
+            if field.annotation is not None and "list" in str(field.annotation):
+                layer.setdefault(section, {})[key] = [v.strip() for v in value.split(",") if v.strip()]
+            else:
+                layer.setdefault(section, {})[key] = value
+    if env.get("BRIEFING_CACHE_DIR"):
+        layer.setdefault("paths", {}).setdefault("cache_dir", env["BRIEFING_CACHE_DIR"])
+    return layer
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist: check --config or BRIEFING_CONFIG") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _explain(exc: ValidationError, origin: str) -> ConfigError:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            section = str(err["loc"][0])
+            known = _sections().get(section)
+            allowed = sorted(known.model_fields) if known and len(err["loc"]) > 1 else sorted(_sections())
+            lines.append(f"unknown setting '{key}' (allowed here: {', '.join(allowed)})")
+        else:
+            lines.append(f"setting '{key}': {err['msg']} (got {err.get('input')!r})")
+    return ConfigError(f"bad configuration from {origin}:\n  " + "\n  ".join(lines))
+
+
+def load_config(
+    path: Path | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the run's configuration from every layer.
+
+    Args:
+        path: a TOML file; when None, BRIEFING_CONFIG names one, else ./briefing.toml if present.
+        overrides: values from command-line flags, by section and key.
+        env: the environment (defaults to os.environ); tests pass their own.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: with the key and what is allowed, before any work is done.
+    """
+    env = os.environ if env is None else env
+    if path is None and env.get("BRIEFING_CONFIG"):
+        path = Path(env["BRIEFING_CONFIG"])
+    if path is None and Path("briefing.toml").is_file():
+        path = Path("briefing.toml")
+    layers: dict[str, Any] = {}
+    origin = "defaults"
+    if path is not None:
+        layers = _merge(layers, _read_toml(path))
+        origin = str(path)
+    layers = _merge(layers, _env_layer(env))
+    if overrides:
+        layers = _merge(layers, {k: dict(v) for k, v in overrides.items() if v})
+    try:
+        return Config.model_validate(layers)
+    except ValidationError as exc:
+        raise _explain(exc, f"{origin}, environment and flags") from None

@@ -1,0 +1,143 @@
+"""Language-independent evidence that two articles tell the same story: names and numbers.
+
+Names survive translation ("Erik Meijer", "OpenAI"); so do specific figures ("30%", "14,3",
+"2023"). Both work for languages the embedding model does not know (Finnish, for one).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import regex
+
+# A run of capitalised words ("Mark Zuckerberg", "Scale AI"), allowing inner connectors like "&".
+_NAME = regex.compile(r"\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*(?:[ ](?:\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*|&))*")
+_NUMBER = regex.compile(r"(?<![\p{L}\p{N}])\d{1,3}(?:[.,  ]\d{3})*(?:[.,]\d+)?(?:\s?%)?(?![\p{L}\p{N}])")
+_SENTENCE_END = regex.compile(r"[.!?:;\n«»\"“”„(]\s*$")
+# Numbers this small carry no identity ("3 executives", "2 days").
+_MIN_PLAIN_NUMBER = 10
+MAX_NAME_WORDS = 2
+MIN_FIGURES = 2
+
+# Capitalised words that begin sentences or headings in many languages; not names.
+_STOP = frozenset(
+    """
+    a an the this that these those it its in on at of for from by with and or but as is are was were
+    il lo la le li gli un una uno nel nella nei negli del della dei degli di da e che per con su ma
+    se anche questo questa queste questi come dove quando perché più
+    der die das den dem des ein eine einen einer und oder aber im am vom zum zur mit auf für von zu
+    es er sie wir ihr dies diese dieser dieses wie wo wenn weil auch nach bei seit trotz
+    le la les un une des du de et ou mais dans sur pour par avec ce cette ces il elle ils elles
+    en au aux selon comme où quand
+    el los las unos unas y o pero en por para con su sus este esta estos estas como donde cuando
+    se ja tai mutta että kun jos tämä nämä hän he me te myös vaikka kuten
+    de het een en of maar in op voor met van dat deze die
+    o os as um uma e ou mas em no na para com por este esta
+    """.split()
+)
+
+
+def _normalise_number(raw: str) -> str | None:
+    text = raw.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    percent = text.endswith("%")
+    text = text.rstrip("%")
+    digits = text.replace(".", "").replace(",", "")
+    if not digits.isdigit():
+        return None
+    if not percent and len(digits) <= 2 and int(digits) < _MIN_PLAIN_NUMBER and "," not in text and "." not in text:
+        return None
+    # 14,3 and 14.3 are one figure; 1.000 and 1,000 are one figure.
+    key = text.replace(",", ".")
+    return f"#{key}{'%' if percent else ''}"
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    return start == 0 or bool(_SENTENCE_END.search(text[max(0, start - 3) : start]))
+
+
+def extract(text: str) -> set[str]:
+    """Names and significant numbers in a text, case-folded, as a set of keys.
+
+    A lone capitalised word at a sentence start counts only if the same word also appears
+    capitalised mid-sentence (so "Meta" counts, "Der" does not).
+    """
+    keys: set[str] = set()
+    mid_sentence: set[str] = set()
+    initial: set[str] = set()
+    for match in _NAME.finditer(text):
+        words = [w.strip(".'’-") for w in match.group(0).split(" ")]
+        words = [w for w in words if w and w.casefold() not in _STOP]
+        if not words:
+            continue
+        starts = _is_sentence_start(text, match.start())
+        for size in range(1, min(len(words), MAX_NAME_WORDS) + 1):
+            for offset in range(len(words) - size + 1):
+                key = " ".join(words[offset : offset + size]).casefold()
+                if size > 1:
+                    keys.add(key)
+                elif offset == 0 and starts:
+                    initial.add(key)
+                else:
+                    mid_sentence.add(key)
+    keys |= mid_sentence
+    keys |= {word for word in initial if word in mid_sentence or _looks_like_acronym(word, text)}
+    for match in _NUMBER.finditer(text):
+        number = _normalise_number(match.group(0))
+        if number:
+            keys.add(number)
+    return {k for k in keys if len(k) > 1}
+
+
+def _looks_like_acronym(key: str, text: str) -> bool:
+    return len(key) <= 5 and key.upper() in text
+
+
+class EntityIndex:
+    """IDF weights over a corpus of entity sets, and the similarity they give."""
+
+    def __init__(self, entity_sets: Sequence[set[str]]) -> None:
+        self.sets = list(entity_sets)
+        df: Counter[str] = Counter()
+        for keys in self.sets:
+            df.update(keys)
+        n = max(len(self.sets), 1)
+        self.df = df
+        self.weight = {k: math.log((n + 1) / (c + 0.5)) + 1.0 for k, c in df.items()}
+        self.totals = [sum(self.weight[k] for k in keys) for keys in self.sets]
+        self.numbers = [{k for k in keys if k.startswith("#")} for keys in self.sets]
+
+    def figures_conflict(self, i: int, j: int) -> bool:
+        """True when both articles quote several figures and share none of them.
+
+        Reports of one event repeat its figures (the 14%, the 200 jobs) in every language;
+        two articles about the same company but different events usually do not.
+        """
+        a, b = self.numbers[i], self.numbers[j]
+        return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not (a & b)
+
+    def similarity(self, i: int, j: int) -> float:
+        """Weighted overlap of two articles' entities, in [0, 1].
+
+        Shared weight over the smaller article's weight (an overlap coefficient), so that a
+        short wire story and a long feature on the same event still match. IDF weights keep
+        names every article mentions from counting for much; fewer than two shared keys is 0.
+        """
+        a, b = self.sets[i], self.sets[j]
+        if not a or not b:
+            return 0.0
+        common = a & b
+        if len(common) < 2:
+            return 0.0
+        shared = sum(self.weight[k] for k in common)
+        return shared / min(self.totals[i], self.totals[j])
+
+    def postings(self, max_df: int) -> Iterable[list[int]]:
+        """For each entity seen in 2..max_df articles, the articles naming it."""
+        index: dict[str, list[int]] = {}
+        for i, keys in enumerate(self.sets):
+            for key in keys:
+                if 1 < self.df[key] <= max_df:
+                    index.setdefault(key, []).append(i)
+        return index.values()

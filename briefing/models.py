@@ -1,0 +1,160 @@
+"""The data model: plain dataclasses passed between stages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+ArticleStatus = Literal["used", "duplicate", "rejected"]
+StoryStatus = Literal["ok", "unavailable"]
+
+
+@dataclass
+class Article:
+    """One news article, as read and then cleaned."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    source: str | None = None
+    original_source: str | None = None
+    language: str | None = None
+    declared_language: str | None = None
+    published: datetime | None = None
+    fetched_from: str = ""
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the whitespace- and case-folded body."""
+        folded = " ".join(self.text.lower().split())
+        return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+    @property
+    def outlet(self) -> str:
+        """The name shown for this article in source lists."""
+        return self.source or self.original_source or "unknown outlet"
+
+
+@dataclass
+class Rejection:
+    """An input that did not become an article, and why."""
+
+    id: str
+    reason: str
+    fetched_from: str
+
+
+@dataclass
+class Story:
+    """A cluster of articles about one event."""
+
+    id: str
+    articles: list[Article]
+    duplicates: dict[str, list[Article]] = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def languages(self) -> list[str]:
+        """Distinct languages of the story's articles, in order of appearance."""
+        return list(dict.fromkeys(a.language or "und" for a in self.articles))
+
+    @property
+    def outlets(self) -> list[str]:
+        """Distinct outlets, duplicates included (a syndicated copy is still coverage)."""
+        every = self.articles + [d for copies in self.duplicates.values() for d in copies]
+        return list(dict.fromkeys(a.outlet for a in every))
+
+    def first_seen(self) -> datetime | None:
+        """Earliest known publication time."""
+        dates = [a.published for a in self.articles if a.published]
+        return min(dates) if dates else None
+
+    def last_seen(self) -> datetime | None:
+        """Latest known publication time."""
+        dates = [a.published for a in self.articles if a.published]
+        return max(dates) if dates else None
+
+
+@dataclass
+class Sentence:
+    """One sentence of a summary with the ids of the articles that support it."""
+
+    text: str
+    citations: list[str]
+
+
+@dataclass
+class StorySummary:
+    """What the LLM wrote about a story, after validation."""
+
+    headline: str
+    sentences: list[Sentence]
+    key_facts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Usage:
+    """Token usage of LLM calls."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        """Accumulate another call's usage."""
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+
+
+@dataclass
+class ArticleRecord:
+    """The fate of one input, for the run report."""
+
+    id: str
+    status: ArticleStatus
+    reason: str | None = None
+    story_id: str | None = None
+    duplicate_of: str | None = None
+    fetched_from: str = ""
+    language: str | None = None
+
+
+@dataclass
+class RunReport:
+    """Everything that happened in a run: every input accounted for, and what it cost."""
+
+    articles: list[ArticleRecord] = field(default_factory=list)
+    llm_calls: int = 0
+    cache_hits: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+    retries: int = 0
+    reasks: int = 0
+
+
+@dataclass
+class StoryDigest:
+    """A story as it appears in the digest."""
+
+    story: Story
+    status: StoryStatus
+    summary: StorySummary | None
+    rank: int
+    error: str | None = None
+
+
+@dataclass
+class Digest:
+    """The finished digest of one day."""
+
+    date: str
+    title: str
+    overview: list[Sentence]
+    stories: list[StoryDigest]
+    report: RunReport
