@@ -1,0 +1,59 @@
+"""The one seam every LLM backend implements: a chat call returning text and usage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from briefing.models import Usage
+
+JsonMode = Literal["schema", "object", "none"]
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A chat call as plain data: what to send, nothing about how."""
+
+    messages: tuple[tuple[str, str], ...]
+    temperature: float
+    max_tokens: int
+    json_schema: dict[str, Any] | None = None
+    schema_name: str = "answer"
+
+    def as_messages(self) -> list[dict[str, str]]:
+        """The messages in the chat completions wire format."""
+        return [{"role": role, "content": content} for role, content in self.messages]
+
+    def cache_key(self, model: str) -> str:
+        """sha256 over the model, the messages and every parameter that changes the answer."""
+        payload = {
+            "model": model,
+            "messages": self.as_messages(),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "schema": self.json_schema,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class ChatResult:
+    """What came back: the text, the tokens it cost, and whether the cache answered."""
+
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    cached: bool = False
+    retries: int = 0
+
+
+class ChatBackend(Protocol):
+    """Anything that answers chat requests."""
+
+    name: str
+    model: str
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        """Answer one request; raise LLMError when it cannot."""
+        ...

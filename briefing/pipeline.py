@@ -1,0 +1,275 @@
+"""The run: sources in, digest out. Orchestrates the stages; each stage lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from briefing.budget import TiktokenCounter, TokenCounter
+from briefing.clean import clean_article
+from briefing.cluster import cluster_articles, story_id
+from briefing.config import Config
+from briefing.console import Console
+from briefing.dedupe import dedupe
+from briefing.embed import Embedder, UseEmbedder
+from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.language import assign_language
+from briefing.llm.base import ChatBackend
+from briefing.models import Article, ArticleRecord, Digest, RunReport, Sentence, Story, StoryDigest, StorySummary
+from briefing.prompts import Prompts
+from briefing.rank import rank_stories
+from briefing.sources import read_sources
+from briefing.summarize import (
+    CallStats,
+    ask_validated,
+    build_overview_request,
+    build_story_request,
+    fallback_overview,
+    parse_overview_answer,
+    parse_story_answer,
+)
+
+log = logging.getLogger(__name__)
+
+# USD per million tokens (prompt, completion) for well-known hosted models; local models cost 0.
+KNOWN_PRICES = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1": (2.00, 8.00),
+}
+
+
+@dataclass
+class Prepared:
+    """Stories ready to summarize, and every input's fate so far."""
+
+    stories: list[Story]
+    records: dict[str, ArticleRecord]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Record how long a stage took, in seconds."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - start, 4)
+
+
+def prepare_stories(
+    sources: list[str], config: Config, embedder: Embedder | None = None, console: Console | None = None
+) -> Prepared:
+    """Read, clean, detect language, fold duplicates, cluster and rank.
+
+    Args:
+        sources: files and folders (more kinds of source come from pluggable readers).
+        config: the run's configuration.
+        embedder: the sentence embedder (default: the packaged multilingual one).
+        console: where progress goes.
+
+    Returns:
+        Ranked stories and a record for every input.
+    """
+    console = console or Console(quiet=True)
+    embedder = embedder or UseEmbedder()
+    timings: dict[str, float] = {}
+    records: dict[str, ArticleRecord] = {}
+
+    def reject(article: Article, reason: str) -> None:
+        log.debug("rejecting %s: %s", article.id, reason)
+        records[article.id] = ArticleRecord(article.id, "rejected", reason, fetched_from=article.fetched_from)
+
+    with timed(timings, "read"):
+        raw, rejections = read_sources(sources, config.input)
+    for rejection in rejections:
+        key = rejection.id
+        while key in records:  # two bad files may share a name; each is reported
+            key = f"{key}~"
+        records[key] = ArticleRecord(key, "rejected", rejection.reason, fetched_from=rejection.fetched_from)
+    console.info(f"read {len(raw)} articles from {len(sources)} source(s); {len(rejections)} input(s) rejected")
+
+    with timed(timings, "clean"):
+        cleaned: list[Article] = []
+        for article in raw:
+            tidy = clean_article(article)
+            if len(tidy.text) < config.input.min_chars:
+                reject(tidy, "no article text left after removing page furniture")
+            else:
+                cleaned.append(tidy)
+    with timed(timings, "language"):
+        cleaned = [assign_language(a) for a in cleaned]
+    with timed(timings, "dedupe"):
+        result = dedupe(cleaned, config.dedupe.near_threshold)
+    by_id = {a.id: a for a in cleaned}
+    for dup_id, kept_id in result.duplicate_of.items():
+        records[dup_id] = ArticleRecord(
+            dup_id, "duplicate", f"copy of {kept_id} (similarity {result.similarity[dup_id]})",
+            duplicate_of=kept_id, fetched_from=by_id[dup_id].fetched_from, language=by_id[dup_id].language,
+        )
+    console.info(f"{len(result.kept)} distinct articles, {len(result.duplicate_of)} duplicate(s) folded")
+
+    with timed(timings, "cluster"):
+        groups = cluster_articles(result.kept, config.cluster, embedder)
+    stories = []
+    for group in groups:
+        ids = [a.id for a in group]
+        duplicates: dict[str, list[Article]] = {}
+        for dup_id, kept_id in result.duplicate_of.items():
+            if kept_id in ids:
+                duplicates.setdefault(kept_id, []).append(by_id[dup_id])
+        story = Story(id=story_id(ids), articles=group, duplicates=duplicates)
+        stories.append(story)
+        for article in group:
+            records[article.id] = ArticleRecord(
+                article.id, "used", None, story_id=story.id, fetched_from=article.fetched_from, language=article.language
+            )
+        for copies in duplicates.values():
+            for copy in copies:
+                records[copy.id].story_id = story.id
+    with timed(timings, "rank"):
+        ranked = rank_stories(stories)
+    multi = sum(1 for s in ranked if len(s.languages) > 1)
+    console.info(f"{len(ranked)} stories ({multi} covered in several languages)")
+    return Prepared(stories=ranked, records=records, timings=timings)
+
+
+def estimate_cost(config: Config, stats: CallStats) -> float | None:
+    """USD cost of the run's tokens, when prices are configured or the model is well known."""
+    prompt_price, completion_price = config.llm.price_prompt_per_mtok, config.llm.price_completion_per_mtok
+    if prompt_price is None or completion_price is None:
+        known = KNOWN_PRICES.get(config.llm.model)
+        if known is None or config.llm.base_url:
+            return None
+        prompt_price, completion_price = known
+    return round(
+        (stats.usage.prompt_tokens * prompt_price + stats.usage.completion_tokens * completion_price) / 1_000_000, 6
+    )
+
+
+class Summarizer:
+    """Summarizes stories with one backend, counting what it costs."""
+
+    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts, counter: TokenCounter) -> None:
+        self.backend = backend
+        self.config = config
+        self.prompts = prompts
+        self.counter = counter
+
+    def story(self, story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
+        """Summarize one story; failures give an 'unavailable' story, never an exception."""
+        stats = CallStats()
+        llm = self.config.llm
+        request, refs = build_story_request(
+            story,
+            self.prompts,
+            self.counter,
+            context_window=llm.context_window,
+            max_output_tokens=llm.max_output_tokens,
+            temperature=llm.temperature,
+            max_articles=self.config.digest.max_articles_per_story,
+        )
+        try:
+            summary = ask_validated(self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats)
+            return StoryDigest(story, "ok", summary, rank), stats
+        except LLMOutputInvalid as exc:
+            error = f"the model's answer failed validation: {exc}"
+        except LLMError as exc:
+            error = str(exc)
+        log.warning("story %s unavailable: %s", story.id, error)
+        return StoryDigest(story, "unavailable", None, rank, error=error), stats
+
+    def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
+        """The opening paragraph; on failure a plain list of top headlines, and the reason."""
+        stats = CallStats()
+        done: list[tuple[str, StorySummary]] = [(i.story.id, i.summary) for i in items if i.summary is not None]
+        if not done:
+            return fallback_overview([]), stats, None
+        llm = self.config.llm
+        request, refs = build_overview_request(done, self.prompts, llm.temperature, llm.max_output_tokens)
+        try:
+            sentences = ask_validated(self.backend, request, refs, parse_overview_answer, self.prompts, llm.max_reasks, stats)
+            return sentences, stats, None
+        except LLMError as exc:
+            return fallback_overview(done), stats, str(exc)
+
+
+def run(
+    sources: list[str],
+    config: Config,
+    date: str,
+    backend: ChatBackend,
+    *,
+    console: Console | None = None,
+    embedder: Embedder | None = None,
+    counter: TokenCounter | None = None,
+) -> Digest:
+    """Make the digest of the given sources.
+
+    Args:
+        sources: files and folders to read.
+        config: the run's configuration.
+        date: the digest's date, YYYY-MM-DD.
+        backend: the LLM (usually wrapped in the response cache).
+        console: progress output.
+        embedder: sentence embedder for clustering.
+        counter: token counter matching the model.
+
+    Returns:
+        The digest with its run report; stories that could not be summarized are marked
+        'unavailable' and listed in the report's failures.
+    """
+    console = console or Console(quiet=True)
+    started = time.perf_counter()
+    prompts = Prompts(config.paths.prompts_dir)
+    prepared = prepare_stories(sources, config, embedder, console)
+    selected = prepared.stories[: config.digest.max_stories]
+    for rank, story in enumerate(prepared.stories[config.digest.max_stories :], start=len(selected) + 1):
+        for article in story.articles + [c for copies in story.duplicates.values() for c in copies]:
+            record = prepared.records[article.id]
+            record.status = "rejected"
+            record.reason = f"its story ranked {rank}, below digest.max_stories={config.digest.max_stories}"
+
+    summarizer = Summarizer(backend, config, prompts, counter or TiktokenCounter())
+    total = CallStats()
+    items: list[StoryDigest] = []
+    timings = prepared.timings
+    with timed(timings, "summarize"):
+        bar = console.progress("summarizing stories", len(selected))
+        with ThreadPoolExecutor(max_workers=config.llm.concurrency) as pool:
+            futures = [pool.submit(summarizer.story, story, rank) for rank, story in enumerate(selected, start=1)]
+            for future in as_completed(futures):
+                item, stats = future.result()
+                items.append(item)
+                total.merge(stats)
+                bar.advance(item.status)
+    items.sort(key=lambda i: i.rank)
+    with timed(timings, "overview"):
+        overview, stats, overview_error = summarizer.overview(items)
+        total.merge(stats)
+
+    report = RunReport(
+        articles=list(prepared.records.values()),
+        llm_calls=total.calls,
+        cache_hits=total.cache_hits,
+        usage=total.usage,
+        cost_usd=estimate_cost(config, total),
+        timings=timings,
+        model=backend.model,
+        retries=total.retries,
+        reasks=total.reasks,
+    )
+    for item in items:
+        if item.status == "unavailable":
+            report.failures.append({"stage": "summarize", "story_id": item.story.id, "error": item.error})
+    if overview_error:
+        report.failures.append({"stage": "overview", "story_id": None, "error": overview_error})
+    timings["total"] = round(time.perf_counter() - started, 4)
+    return Digest(date=date, title=config.digest.title, overview=overview, stories=items, report=report)

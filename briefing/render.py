@@ -1,0 +1,258 @@
+"""Render a digest as Markdown, HTML (autoescaped), plain text and JSON. Pure functions."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from briefing.models import Article, Digest, Sentence, StoryDigest
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!])")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One numbered source of a story."""
+
+    number: int
+    article: Article
+    duplicate_of: str | None
+
+
+def story_sources(item: StoryDigest) -> list[Source]:
+    """The story's articles, then their duplicates, numbered from 1."""
+    sources: list[Source] = []
+    for article in item.story.articles:
+        sources.append(Source(len(sources) + 1, article, None))
+        for copy in item.story.duplicates.get(article.id, []):
+            sources.append(Source(len(sources) + 1, copy, article.id))
+    return sources
+
+
+def markers(sentence: Sentence, numbers: dict[str, int]) -> list[int]:
+    """The source numbers a sentence cites."""
+    return [numbers[c] for c in sentence.citations if c in numbers]
+
+
+def story_number(digest: Digest) -> dict[str, int]:
+    """Story id -> its position in the digest (1-based)."""
+    return {item.story.id: item.rank for item in digest.stories}
+
+
+def source_dict(source: Source) -> dict[str, Any]:
+    """A source as it appears in digest.json."""
+    a = source.article
+    return {
+        "number": source.number,
+        "article_id": a.id,
+        "title": a.title,
+        "outlet": a.outlet,
+        "original_source": a.original_source,
+        "language": a.language or "und",
+        "url": a.url,
+        "published": a.published.isoformat() if a.published else None,
+        "duplicate_of": source.duplicate_of,
+    }
+
+
+def to_json(digest: Digest) -> dict[str, Any]:
+    """The digest.json document (names are a contract: add fields, never rename)."""
+    report = digest.report
+    stories = []
+    for item in digest.stories:
+        summary = item.summary
+        stories.append(
+            {
+                "id": item.story.id,
+                "rank": item.rank,
+                "score": item.story.score,
+                "headline": summary.headline if summary else fallback_headline(item),
+                "status": item.status,
+                "error": item.error,
+                "languages": item.story.languages,
+                "sentences": [{"text": s.text, "citations": s.citations} for s in summary.sentences] if summary else [],
+                "sources": [source_dict(s) for s in story_sources(item)],
+            }
+        )
+    return {
+        "date": digest.date,
+        "title": digest.title,
+        "overview": " ".join(s.text for s in digest.overview),
+        "overview_sentences": [{"text": s.text, "citations": s.citations} for s in digest.overview],
+        "stories": stories,
+        "report": {
+            "articles": [
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "reason": r.reason,
+                    "story_id": r.story_id,
+                    "duplicate_of": r.duplicate_of,
+                    "fetched_from": r.fetched_from,
+                    "language": r.language,
+                }
+                for r in report.articles
+            ],
+            "llm": {
+                "model": report.model,
+                "calls": report.llm_calls,
+                "cache_hits": report.cache_hits,
+                "prompt_tokens": report.usage.prompt_tokens,
+                "completion_tokens": report.usage.completion_tokens,
+                "cost_usd": report.cost_usd,
+                "retries": report.retries,
+                "reasks": report.reasks,
+            },
+            "failures": report.failures,
+            "timings": report.timings,
+        },
+    }
+
+
+def fallback_headline(item: StoryDigest) -> str:
+    """A headline when the summary is unavailable: the lead article's own title."""
+    lead = item.story.articles[0]
+    return lead.title or lead.id
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _source_line(source: Source) -> str:
+    a = source.article
+    parts = [a.outlet]
+    if a.original_source and a.original_source != a.outlet:
+        parts.append(f"via {a.original_source}")
+    parts.append(a.language or "und")
+    if a.published:
+        parts.append(a.published.date().isoformat())
+    if source.duplicate_of:
+        parts.append(f"copy of {source.duplicate_of}")
+    return ", ".join(parts)
+
+
+def to_markdown(digest: Digest) -> str:
+    """The digest as Markdown; model text is escaped so it cannot add links or markup."""
+    numbers = story_number(digest)
+    lines = [f"# {_md(digest.title)} — {digest.date}", ""]
+    overview = " ".join(
+        _md(s.text) + "".join(f" [§{numbers[c]}]" for c in s.citations if c in numbers) for s in digest.overview
+    )
+    lines += [overview, ""]
+    for item in digest.stories:
+        sources = story_sources(item)
+        by_id = {s.article.id: s.number for s in sources}
+        headline = item.summary.headline if item.summary else fallback_headline(item)
+        lines += [f"## {item.rank}. {_md(headline)}", ""]
+        if item.summary:
+            text = " ".join(_md(s.text) + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences)
+            lines += [text, ""]
+        else:
+            lines += [f"*Summary unavailable ({_md(item.error or 'unknown error')}); sources below.*", ""]
+        lines.append("Sources:")
+        for s in sources:
+            title = _md(s.article.title or s.article.id)
+            link = f"[{title}](<{s.article.url}>)" if s.article.url else title
+            lines.append(f"{s.number}. {link} — {_md(_source_line(s))}")
+        lines.append("")
+    lines.append(report_line(digest))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def report_line(digest: Digest) -> str:
+    """One line accounting for every input and the LLM cost."""
+    report = digest.report
+    counts = {status: sum(1 for r in report.articles if r.status == status) for status in ("used", "duplicate", "rejected")}
+    cost = f", ${report.cost_usd:.4f}" if report.cost_usd is not None else ""
+    return (
+        f"_{len(report.articles)} articles read: {counts['used']} used, {counts['duplicate']} duplicates, "
+        f"{counts['rejected']} rejected. {report.llm_calls} LLM calls, {report.cache_hits} cached, "
+        f"{report.usage.prompt_tokens + report.usage.completion_tokens} tokens{cost}._"
+    )
+
+
+def to_text(digest: Digest) -> str:
+    """The digest as plain text (also the text part of the email)."""
+    numbers = story_number(digest)
+    title = f"{digest.title} — {digest.date}"
+    lines = [title, "=" * len(title), ""]
+    lines += [" ".join(s.text + "".join(f" [§{numbers[c]}]" for c in s.citations if c in numbers) for s in digest.overview), ""]
+    for item in digest.stories:
+        sources = story_sources(item)
+        by_id = {s.article.id: s.number for s in sources}
+        headline = item.summary.headline if item.summary else fallback_headline(item)
+        heading = f"{item.rank}. {headline}"
+        lines += [heading, "-" * min(len(heading), 78), ""]
+        if item.summary:
+            lines += [" ".join(s.text + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences), ""]
+        else:
+            lines += [f"Summary unavailable ({item.error or 'unknown error'}); sources below.", ""]
+        for s in sources:
+            lines.append(f"  [{s.number}] {s.article.title or s.article.id} — {_source_line(s)}")
+            if s.article.url:
+                lines.append(f"      {s.article.url}")
+        lines.append("")
+    lines.append(report_line(digest).strip("_"))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_HTML = jinja2.Environment(
+    loader=jinja2.PackageLoader("briefing", "templates"),
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def to_html(digest: Digest) -> str:
+    """The digest as a self-contained HTML page; everything is escaped."""
+    numbers = story_number(digest)
+    stories = []
+    for item in digest.stories:
+        sources = story_sources(item)
+        by_id = {s.article.id: s.number for s in sources}
+        stories.append(
+            {
+                "rank": item.rank,
+                "id": item.story.id,
+                "headline": item.summary.headline if item.summary else fallback_headline(item),
+                "ok": item.summary is not None,
+                "error": item.error or "",
+                "sentences": [{"text": s.text, "markers": markers(s, by_id)} for s in item.summary.sentences]
+                if item.summary
+                else [],
+                "sources": [
+                    {
+                        "number": s.number,
+                        "title": s.article.title or s.article.id,
+                        "url": s.article.url if s.article.url and s.article.url.startswith(("http://", "https://")) else "",
+                        "detail": _source_line(s),
+                    }
+                    for s in sources
+                ],
+            }
+        )
+    overview = [{"text": s.text, "stories": [numbers[c] for c in s.citations if c in numbers]} for s in digest.overview]
+    return _HTML.get_template("digest.html.j2").render(
+        title=digest.title, date=digest.date, overview=overview, stories=stories, report=report_line(digest).strip("_")
+    )
+
+
+RENDERERS = {"md": to_markdown, "txt": to_text, "html": to_html}
+
+
+def render_all(digest: Digest, formats: list[str]) -> dict[str, str]:
+    """Every requested format, as file name -> content."""
+    files: dict[str, str] = {}
+    for fmt in formats:
+        if fmt == "json":
+            files["digest.json"] = json.dumps(to_json(digest), ensure_ascii=False, indent=2) + "\n"
+        else:
+            files[f"digest.{fmt}"] = RENDERERS[fmt](digest)
+    return files

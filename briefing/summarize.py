@@ -1,0 +1,290 @@
+"""Summarize stories with an LLM: build prompts (pure), validate answers (pure), re-ask (bounded).
+
+The model sees short references (A1, A2, ...) instead of article ids; every citation in its
+answer must be one of them, and is mapped back to real ids. URLs in the model's text are
+removed: links in the digest come from the sources only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from briefing.budget import TokenCounter, fit_texts, prompt_budget
+from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.llm.base import ChatBackend, ChatRequest
+from briefing.models import Article, Sentence, Story, StorySummary, Usage
+from briefing.prompts import Prompts
+
+log = logging.getLogger(__name__)
+
+MIN_SENTENCES = 2
+MAX_SENTENCES = 6
+MAX_OVERVIEW_SENTENCES = 4
+MAX_SENTENCE_CHARS = 600
+MAX_HEADLINE_CHARS = 200
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_TAG = re.compile(r"</?\s*(article|story)\b", re.IGNORECASE)
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
+
+_SENTENCES_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string"},
+            "citations": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["text", "citations"],
+    },
+}
+STORY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"headline": {"type": "string"}, "sentences": _SENTENCES_SCHEMA},
+    "required": ["headline", "sentences"],
+}
+OVERVIEW_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"sentences": _SENTENCES_SCHEMA},
+    "required": ["sentences"],
+}
+
+
+@dataclass
+class CallStats:
+    """What summarizing cost: calls, cache hits, tokens, retries and re-asks."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    usage: Usage = field(default_factory=Usage)
+    retries: int = 0
+    reasks: int = 0
+
+    def merge(self, other: CallStats) -> None:
+        """Add another tally to this one."""
+        self.calls += other.calls
+        self.cache_hits += other.cache_hits
+        self.usage.add(other.usage)
+        self.retries += other.retries
+        self.reasks += other.reasks
+
+
+def defuse(text: str) -> str:
+    """Neutralise tags that could close the data delimiters early."""
+    return _TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
+
+
+def article_refs(articles: list[Article]) -> dict[str, str]:
+    """Short reference -> article id (A1, A2, ...), in story order."""
+    return {f"A{n}": a.id for n, a in enumerate(articles, start=1)}
+
+
+def build_story_request(
+    story: Story,
+    prompts: Prompts,
+    counter: TokenCounter,
+    *,
+    context_window: int,
+    max_output_tokens: int,
+    temperature: float,
+    max_articles: int,
+) -> tuple[ChatRequest, dict[str, str]]:
+    """The chat request for one story, its articles trimmed to fit the context.
+
+    Returns:
+        The request and the reference -> article id map used in it.
+    """
+    articles = story.articles[:max_articles]
+    refs = article_refs(articles)
+
+    def render(texts: list[str]) -> tuple[str, str]:
+        items = [
+            {
+                "ref": ref,
+                "language": a.language or "und",
+                "outlet": defuse(a.outlet),
+                "title": defuse(a.title),
+                "published": a.published.date().isoformat() if a.published else "",
+                "text": defuse(text),
+            }
+            for (ref, a), text in zip(zip(refs, articles, strict=True), texts, strict=True)
+        ]
+        system = prompts.render("system.j2")
+        user = prompts.render(
+            "story.j2",
+            articles=items,
+            languages=story.languages,
+            min_sentences=MIN_SENTENCES,
+            max_sentences=MAX_SENTENCES,
+        )
+        return system, user
+
+    system, skeleton = render([""] * len(articles))
+    fixed = counter.count(system) + counter.count(skeleton) + 8 * len(articles)
+    budget = prompt_budget(context_window, max_output_tokens, fixed)
+    texts = fit_texts([a.text for a in articles], budget, counter)
+    system, user = render(texts)
+    request = ChatRequest(
+        messages=(("system", system), ("user", user)),
+        temperature=temperature,
+        max_tokens=max_output_tokens,
+        json_schema=STORY_SCHEMA,
+        schema_name="story_summary",
+    )
+    return request, refs
+
+
+def _load_json(text: str) -> dict[str, Any]:
+    stripped = _FENCE.sub("", text.strip())
+    try:
+        data = json.loads(stripped)
+    except json.JSONDecodeError:
+        start, end = stripped.find("{"), stripped.rfind("}")
+        if start < 0 or end <= start:
+            raise LLMOutputInvalid("the answer is not JSON") from None
+        try:
+            data = json.loads(stripped[start : end + 1])
+        except json.JSONDecodeError as exc:
+            raise LLMOutputInvalid(f"the answer is not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise LLMOutputInvalid("the answer is JSON but not an object")
+    return data
+
+
+def clean_model_text(text: str, limit: int) -> str:
+    """Model text made safe for the digest: URLs removed, whitespace folded, length capped."""
+    text = _URL.sub("", text)
+    text = " ".join(text.split())
+    return text[:limit].strip()
+
+
+def parse_sentences(data: dict[str, Any], refs: dict[str, str]) -> list[Sentence]:
+    """Validate the 'sentences' of an answer and map citations back to real ids.
+
+    Raises:
+        LLMOutputInvalid: naming the first problem found.
+    """
+    raw = data.get("sentences")
+    if not isinstance(raw, list) or not raw:
+        raise LLMOutputInvalid("'sentences' is missing or empty")
+    real_ids = set(refs.values())
+    sentences: list[Sentence] = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise LLMOutputInvalid(f"sentence {number} has no 'text'")
+        text = clean_model_text(item["text"], MAX_SENTENCE_CHARS)
+        if not text:
+            continue
+        cited = item.get("citations")
+        if not isinstance(cited, list) or not cited:
+            raise LLMOutputInvalid(f"sentence {number} cites no source")
+        ids: list[str] = []
+        for ref in cited:
+            ref_text = str(ref).strip().strip("[]")
+            # Accept the short reference, or a real id the model copied from elsewhere.
+            resolved = refs.get(ref_text.upper()) or (ref_text if ref_text in real_ids else None)
+            if resolved is None:
+                raise LLMOutputInvalid(f"sentence {number} cites '{ref_text}', which is not one of the given ids")
+            if resolved not in ids:
+                ids.append(resolved)
+        sentences.append(Sentence(text=text, citations=ids))
+    if not sentences:
+        raise LLMOutputInvalid("every sentence is empty")
+    return sentences
+
+
+def parse_story_answer(text: str, refs: dict[str, str]) -> StorySummary:
+    """Validate a story answer.
+
+    Raises:
+        LLMOutputInvalid: bad JSON, no headline, uncited sentences or unknown ids.
+    """
+    data = _load_json(text)
+    headline = data.get("headline")
+    if not isinstance(headline, str) or not clean_model_text(headline, MAX_HEADLINE_CHARS):
+        raise LLMOutputInvalid("'headline' is missing")
+    return StorySummary(
+        headline=clean_model_text(headline, MAX_HEADLINE_CHARS),
+        sentences=parse_sentences(data, refs)[: MAX_SENTENCES + 2],
+    )
+
+
+def repair_request(request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts) -> ChatRequest:
+    """The same request, followed by the bad answer and what was wrong with it."""
+    repair = prompts.render("repair.j2", problem=problem, allowed_ids=list(refs))
+    return ChatRequest(
+        messages=(*request.messages, ("assistant", answer[:4000]), ("user", repair)),
+        temperature=request.temperature,
+        max_tokens=request.max_tokens,
+        json_schema=request.json_schema,
+        schema_name=request.schema_name,
+    )
+
+
+def ask_validated(
+    backend: ChatBackend,
+    request: ChatRequest,
+    refs: dict[str, str],
+    parse: Any,
+    prompts: Prompts,
+    max_reasks: int,
+    stats: CallStats,
+) -> Any:
+    """Call, validate, and re-ask with the problem stated, at most `max_reasks` times.
+
+    Raises:
+        LLMOutputInvalid: when the last answer still fails validation.
+        LLMError: when the endpoint fails.
+    """
+    current = request
+    for attempt in range(max_reasks + 1):
+        result = backend.complete(current)
+        stats.calls += 0 if result.cached else 1
+        stats.cache_hits += 1 if result.cached else 0
+        stats.retries += result.retries
+        if not result.cached:
+            stats.usage.add(result.usage)
+        try:
+            return parse(result.text, refs)
+        except LLMOutputInvalid as exc:
+            log.debug("answer rejected (attempt %d): %s", attempt + 1, exc)
+            if attempt == max_reasks:
+                raise
+            stats.reasks += 1
+            current = repair_request(request, result.text, str(exc), refs, prompts)
+    raise LLMError("unreachable")  # pragma: no cover
+
+
+def build_overview_request(
+    stories: list[tuple[str, StorySummary]], prompts: Prompts, temperature: float, max_output_tokens: int
+) -> tuple[ChatRequest, dict[str, str]]:
+    """The chat request for the opening overview; stories are referenced as S1, S2, ..."""
+    refs = {f"S{n}": story_id for n, (story_id, _) in enumerate(stories, start=1)}
+    items = [
+        {"ref": ref, "headline": defuse(summary.headline), "summary": defuse(" ".join(s.text for s in summary.sentences))}
+        for ref, (_, summary) in zip(refs, stories, strict=True)
+    ]
+    user = prompts.render("overview.j2", stories=items, max_sentences=MAX_OVERVIEW_SENTENCES)
+    request = ChatRequest(
+        messages=(("system", prompts.render("system.j2")), ("user", user)),
+        temperature=temperature,
+        max_tokens=max_output_tokens,
+        json_schema=OVERVIEW_SCHEMA,
+        schema_name="overview",
+    )
+    return request, refs
+
+
+def parse_overview_answer(text: str, refs: dict[str, str]) -> list[Sentence]:
+    """Validate an overview answer; citations are story ids."""
+    return parse_sentences(_load_json(text), refs)[:MAX_OVERVIEW_SENTENCES + 1]
+
+
+def fallback_overview(stories: list[tuple[str, StorySummary]]) -> list[Sentence]:
+    """An overview made without the LLM: the top headlines, each citing its story."""
+    if not stories:
+        return [Sentence(text="No story could be summarized today.", citations=[])]
+    return [Sentence(text=f"{summary.headline}.", citations=[story_id]) for story_id, summary in stories[:3]]

@@ -1,0 +1,151 @@
+"""A real HTTP server speaking the OpenAI chat completions API, scripted per test.
+
+By default it answers like a diligent (if dull) model: it reads the article references and
+titles out of the prompt it receives and writes a JSON summary citing them. A test can queue
+faults (status codes, delays, bad JSON, unknown citations) to be served first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_ARTICLE = re.compile(r'<article id="(A\d+)"[^>]*>\s*Title: (.*)')
+_STORY = re.compile(r'<story id="(S\d+)">\s*Headline: (.*)')
+
+
+@dataclass
+class Reply:
+    """One scripted reply."""
+
+    status: int = 200
+    content: str | None = None  # the assistant message; None = answer from the prompt
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    body: str | None = None  # raw HTTP body, overriding everything else
+
+
+def answer_from_prompt(messages: list[dict[str, str]]) -> str:
+    """A valid answer built from what the prompt contains."""
+    prompt = messages[-1]["content"] if messages else ""
+    # A re-ask carries the original prompt earlier in the conversation.
+    full = "\n".join(m["content"] for m in messages if m["role"] == "user")
+    articles = _ARTICLE.findall(full)
+    if articles:
+        refs = list(dict.fromkeys(ref for ref, _ in articles))
+        titles = dict(articles)
+        sentences = [{"text": f"Reports cover {titles[r].strip()[:80]}.", "citations": [r]} for r in refs]
+        sentences.insert(0, {"text": f"This story is told by {len(refs)} article(s).", "citations": refs})
+        return json.dumps({"headline": f"Story about {titles[refs[0]].strip()[:60]}", "sentences": sentences})
+    stories = _STORY.findall(full)
+    if stories:
+        return json.dumps(
+            {"sentences": [{"text": f"Today: {headline.strip()}.", "citations": [ref]} for ref, headline in stories]}
+        )
+    return json.dumps({"sentences": [{"text": "Nothing to say.", "citations": []}], "prompt": prompt[:20]})
+
+
+class ScriptedOpenAI:
+    """Start with `with ScriptedOpenAI() as server:`; `server.base_url` is the /v1 URL."""
+
+    def __init__(self) -> None:
+        self.queue: list[Reply] = []
+        self.requests: list[dict[str, Any]] = []
+        self.transform: Callable[[str], str] | None = None
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The endpoint to configure as BRIEFING_LLM_BASE_URL."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    @property
+    def chat_calls(self) -> int:
+        """How many chat completion requests arrived."""
+        return len(self.requests)
+
+    def script(self, *replies: Reply) -> None:
+        """Serve these replies first, in order; then answer from the prompt."""
+        with self._lock:
+            self.queue.extend(replies)
+
+    def _next(self) -> Reply:
+        with self._lock:
+            return self.queue.pop(0) if self.queue else Reply()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._send(404, json.dumps({"error": {"message": "not found"}}), {})
+                    return
+                with outer._lock:
+                    outer.requests.append(payload)
+                reply = outer._next()
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.body is not None:
+                    self._send(reply.status, reply.body, reply.headers)
+                    return
+                if reply.status != 200:
+                    error = {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+                    self._send(reply.status, json.dumps(error), reply.headers)
+                    return
+                content = reply.content if reply.content is not None else answer_from_prompt(payload["messages"])
+                if outer.transform is not None:
+                    content = outer.transform(content)
+                body = {
+                    "id": f"chatcmpl-{len(outer.requests)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": payload.get("model", "scripted"),
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                    "usage": {
+                        "prompt_tokens": sum(len(m["content"]) // 4 for m in payload["messages"]),
+                        "completion_tokens": len(content) // 4,
+                        "total_tokens": 0,
+                    },
+                }
+                self._send(200, json.dumps(body), reply.headers)
+
+            def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
+                data = body.encode("utf-8")
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test): nothing to do
+
+        return Handler
+
+    def __enter__(self) -> ScriptedOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
