@@ -36,7 +36,9 @@ def _formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad or not formats:
-        raise argparse.ArgumentTypeError(f"unknown format(s) {', '.join(bad) or '(none)'}; choose from {', '.join(ALL_FORMATS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown format(s) {', '.join(bad) or '(none)'}; choose from {', '.join(ALL_FORMATS)}"
+        )
     return formats
 
 
@@ -53,10 +55,19 @@ def _date(value: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, help="TOML config file (default: $BRIEFING_CONFIG or ./briefing.toml)")
+    common.add_argument(
+        "--config",
+        type=Path,
+        help="TOML config file (default: $BRIEFING_CONFIG or ./briefing.toml)",
+    )
     noise = common.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="no progress output, only warnings and errors")
-    noise.add_argument("-v", "--verbose", action="store_true", help="debug logs: why articles were dropped, calls retried")
+    noise.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="debug logs: why articles were dropped, calls retried",
+    )
 
     parser = argparse.ArgumentParser(
         prog="briefing",
@@ -68,26 +79,43 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser(
-        "run", parents=[common], help="make the digest of some sources",
+        "run",
+        parents=[common],
+        help="make the digest of some sources",
         description="Read the sources, group articles into stories, summarize each with the LLM, "
         "and write the digest to OUT/<date>/ as digest.md, .html, .txt and .json.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("sources", nargs="+", metavar="SOURCE", help="article files or folders (.txt .md .html .json .jsonl)")
+    run.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="article files or folders (.txt .md .html .json .jsonl)",
+    )
     run.add_argument("--out", type=Path, help="output folder (default: output, or digest.out_dir)")
     run.add_argument("--date", type=_date, help="date of the digest, YYYY-MM-DD (default: today)")
-    run.add_argument("--format", type=_formats, help=f"comma-separated formats to write (default: {','.join(ALL_FORMATS)})")
+    run.add_argument(
+        "--format",
+        type=_formats,
+        help=f"comma-separated formats to write (default: {','.join(ALL_FORMATS)})",
+    )
 
     clu = sub.add_parser(
-        "cluster", parents=[common], help="show the stories the articles are grouped into (no LLM needed)",
+        "cluster",
+        parents=[common],
+        help="show the stories the articles are grouped into (no LLM needed)",
         description="Read and group the sources into stories without summarizing them.",
     )
     clu.add_argument("sources", nargs="+", metavar="SOURCE", help="article files or folders")
     clu.add_argument("--json", action="store_true", help='print {"clusters": [...]} as JSON')
 
     sub.add_parser(
-        "prompts", parents=[common], help="list the prompt templates in use and where each comes from",
-        description="List the prompt templates; a file of the same name in paths.prompts_dir overrides the packaged one.",
+        "prompts",
+        parents=[common],
+        help="list the prompt templates in use and where each comes from",
+        description="List the prompt templates; a file of the same name in paths.prompts_dir "
+        "overrides the packaged one.",
     )
     return parser
 
@@ -154,8 +182,13 @@ def cmd_cluster(args: argparse.Namespace, config: Config, console: Console) -> i
     prepared = prepare_stories(args.sources, config, console=console)
     if args.json:
         clusters = [
-            {"id": s.id, "article_ids": [a.id for a in s.articles], "languages": s.languages,
-             "duplicates": {k: [c.id for c in v] for k, v in s.duplicates.items()}, "score": s.score}
+            {
+                "id": s.id,
+                "article_ids": [a.id for a in s.articles],
+                "languages": s.languages,
+                "duplicates": {k: [c.id for c in v] for k, v in s.duplicates.items()},
+                "score": s.score,
+            }
             for s in prepared.stories
         ]
         rejected = [{"id": r.id, "reason": r.reason} for r in prepared.records.values() if r.status == "rejected"]

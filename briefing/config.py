@@ -19,7 +19,8 @@ from briefing.errors import ConfigError
 ENV_PREFIX = "BRIEFING_"
 # Conventional variables of the openai SDK, honoured as fallbacks for the [llm] section.
 OPENAI_ENV_ALIASES = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
-ALL_FORMATS = ("md", "html", "txt", "json")
+Format = Literal["md", "html", "txt", "json"]
+ALL_FORMATS: tuple[Format, ...] = ("md", "html", "txt", "json")
 
 
 class _Section(BaseModel):

@@ -58,7 +58,16 @@ class Progress:
                 filled = int(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
                 bar = "#" * filled + "-" * (BAR_WIDTH - filled)
                 end = "\n" if self.done >= self.total else ""
-                print(f"\r{self.label} [{bar}] {self.done}/{self.total} {timing}", end=end, file=self.console.stream, flush=True)
+                print(
+                    f"\r{self.label} [{bar}] {self.done}/{self.total} {timing}",
+                    end=end,
+                    file=self.console.stream,
+                    flush=True,
+                )
             else:
                 suffix = f" ({note})" if note else ""
-                print(f"{self.label}: {self.done}/{self.total}{suffix}, {timing}", file=self.console.stream, flush=True)
+                print(
+                    f"{self.label}: {self.done}/{self.total}{suffix}, {timing}",
+                    file=self.console.stream,
+                    flush=True,
+                )

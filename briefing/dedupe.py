@@ -39,10 +39,7 @@ def shingles(text: str) -> set[int]:
     """Hashed word 5-grams of the case-folded text (single words for very short texts)."""
     words = _WORD.findall(text.casefold())
     size = SHINGLE_WORDS if len(words) >= SHINGLE_WORDS else 1
-    return {
-        zlib.crc32(" ".join(words[i : i + size]).encode("utf-8"))
-        for i in range(max(len(words) - size + 1, 0))
-    }
+    return {zlib.crc32(" ".join(words[i : i + size]).encode("utf-8")) for i in range(max(len(words) - size + 1, 0))}
 
 
 def jaccard(a: set[int], b: set[int]) -> float:

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 # Languages Universal Sentence Encoder Multilingual v3 was trained on. Others (Finnish, say)
 # embed to noise, so clustering leans on names and numbers for them instead.
-USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+USE_LANGUAGES = frozenset(["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"])
 BATCH = 64
 
 

@@ -19,7 +19,16 @@ from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend
-from briefing.models import Article, ArticleRecord, Digest, RunReport, Sentence, Story, StoryDigest, StorySummary
+from briefing.models import (
+    Article,
+    ArticleRecord,
+    Digest,
+    RunReport,
+    Sentence,
+    Story,
+    StoryDigest,
+    StorySummary,
+)
 from briefing.prompts import Prompts
 from briefing.rank import rank_stories
 from briefing.sources import read_sources
@@ -65,7 +74,10 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def prepare_stories(
-    sources: list[str], config: Config, embedder: Embedder | None = None, console: Console | None = None
+    sources: list[str],
+    config: Config,
+    embedder: Embedder | None = None,
+    console: Console | None = None,
 ) -> Prepared:
     """Read, clean, detect language, fold duplicates, cluster and rank.
 
@@ -111,8 +123,12 @@ def prepare_stories(
     by_id = {a.id: a for a in cleaned}
     for dup_id, kept_id in result.duplicate_of.items():
         records[dup_id] = ArticleRecord(
-            dup_id, "duplicate", f"copy of {kept_id} (similarity {result.similarity[dup_id]})",
-            duplicate_of=kept_id, fetched_from=by_id[dup_id].fetched_from, language=by_id[dup_id].language,
+            dup_id,
+            "duplicate",
+            f"copy of {kept_id} (similarity {result.similarity[dup_id]})",
+            duplicate_of=kept_id,
+            fetched_from=by_id[dup_id].fetched_from,
+            language=by_id[dup_id].language,
         )
     console.info(f"{len(result.kept)} distinct articles, {len(result.duplicate_of)} duplicate(s) folded")
 
@@ -129,7 +145,12 @@ def prepare_stories(
         stories.append(story)
         for article in group:
             records[article.id] = ArticleRecord(
-                article.id, "used", None, story_id=story.id, fetched_from=article.fetched_from, language=article.language
+                article.id,
+                "used",
+                None,
+                story_id=story.id,
+                fetched_from=article.fetched_from,
+                language=article.language,
             )
         for copies in duplicates.values():
             for copy in copies:
@@ -143,14 +164,18 @@ def prepare_stories(
 
 def estimate_cost(config: Config, stats: CallStats) -> float | None:
     """USD cost of the run's tokens, when prices are configured or the model is well known."""
-    prompt_price, completion_price = config.llm.price_prompt_per_mtok, config.llm.price_completion_per_mtok
+    prompt_price, completion_price = (
+        config.llm.price_prompt_per_mtok,
+        config.llm.price_completion_per_mtok,
+    )
     if prompt_price is None or completion_price is None:
         known = KNOWN_PRICES.get(config.llm.model)
         if known is None or config.llm.base_url:
             return None
         prompt_price, completion_price = known
     return round(
-        (stats.usage.prompt_tokens * prompt_price + stats.usage.completion_tokens * completion_price) / 1_000_000, 6
+        (stats.usage.prompt_tokens * prompt_price + stats.usage.completion_tokens * completion_price) / 1_000_000,
+        6,
     )
 
 
@@ -177,7 +202,9 @@ class Summarizer:
             max_articles=self.config.digest.max_articles_per_story,
         )
         try:
-            summary = ask_validated(self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats)
+            summary = ask_validated(
+                self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats
+            )
             return StoryDigest(story, "ok", summary, rank), stats
         except LLMOutputInvalid as exc:
             error = f"the model's answer failed validation: {exc}"
@@ -195,7 +222,15 @@ class Summarizer:
         llm = self.config.llm
         request, refs = build_overview_request(done, self.prompts, llm.temperature, llm.max_output_tokens)
         try:
-            sentences = ask_validated(self.backend, request, refs, parse_overview_answer, self.prompts, llm.max_reasks, stats)
+            sentences = ask_validated(
+                self.backend,
+                request,
+                refs,
+                parse_overview_answer,
+                self.prompts,
+                llm.max_reasks,
+                stats,
+            )
             return sentences, stats, None
         except LLMError as exc:
             return fallback_overview(done), stats, str(exc)

@@ -18,9 +18,7 @@ def importance(story: Story, newest: datetime | None) -> float:
     """A story's score; higher is more important."""
     size = len(story.articles) + sum(len(v) for v in story.duplicates.values())
     score = (
-        OUTLET_WEIGHT * len(story.outlets)
-        + LANGUAGE_WEIGHT * len(story.languages)
-        + SIZE_WEIGHT * math.log2(1 + size)
+        OUTLET_WEIGHT * len(story.outlets) + LANGUAGE_WEIGHT * len(story.languages) + SIZE_WEIGHT * math.log2(1 + size)
     )
     last = story.last_seen()
     if newest is not None and last is not None:

@@ -153,7 +153,10 @@ def to_markdown(digest: Digest) -> str:
             text = " ".join(_md(s.text) + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences)
             lines += [text, ""]
         else:
-            lines += [f"*Summary unavailable ({_md(item.error or 'unknown error')}); sources below.*", ""]
+            lines += [
+                f"*Summary unavailable ({_md(item.error or 'unknown error')}); sources below.*",
+                "",
+            ]
         lines.append("Sources:")
         for s in sources:
             title = _md(s.article.title or s.article.id)
@@ -167,7 +170,9 @@ def to_markdown(digest: Digest) -> str:
 def report_line(digest: Digest) -> str:
     """One line accounting for every input and the LLM cost."""
     report = digest.report
-    counts = {status: sum(1 for r in report.articles if r.status == status) for status in ("used", "duplicate", "rejected")}
+    counts = {
+        status: sum(1 for r in report.articles if r.status == status) for status in ("used", "duplicate", "rejected")
+    }
     cost = f", ${report.cost_usd:.4f}" if report.cost_usd is not None else ""
     return (
         f"_{len(report.articles)} articles read: {counts['used']} used, {counts['duplicate']} duplicates, "
@@ -181,7 +186,10 @@ def to_text(digest: Digest) -> str:
     numbers = story_number(digest)
     title = f"{digest.title} — {digest.date}"
     lines = [title, "=" * len(title), ""]
-    lines += [" ".join(s.text + "".join(f" [§{numbers[c]}]" for c in s.citations if c in numbers) for s in digest.overview), ""]
+    lines += [
+        " ".join(s.text + "".join(f" [§{numbers[c]}]" for c in s.citations if c in numbers) for s in digest.overview),
+        "",
+    ]
     for item in digest.stories:
         sources = story_sources(item)
         by_id = {s.article.id: s.number for s in sources}
@@ -189,7 +197,10 @@ def to_text(digest: Digest) -> str:
         heading = f"{item.rank}. {headline}"
         lines += [heading, "-" * min(len(heading), 78), ""]
         if item.summary:
-            lines += [" ".join(s.text + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences), ""]
+            lines += [
+                " ".join(s.text + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences),
+                "",
+            ]
         else:
             lines += [f"Summary unavailable ({item.error or 'unknown error'}); sources below.", ""]
         for s in sources:
@@ -231,7 +242,9 @@ def to_html(digest: Digest) -> str:
                     {
                         "number": s.number,
                         "title": s.article.title or s.article.id,
-                        "url": s.article.url if s.article.url and s.article.url.startswith(("http://", "https://")) else "",
+                        "url": s.article.url
+                        if s.article.url and s.article.url.startswith(("http://", "https://"))
+                        else "",
                         "detail": _source_line(s),
                     }
                     for s in sources
@@ -240,7 +253,11 @@ def to_html(digest: Digest) -> str:
         )
     overview = [{"text": s.text, "stories": [numbers[c] for c in s.citations if c in numbers]} for s in digest.overview]
     return _HTML.get_template("digest.html.j2").render(
-        title=digest.title, date=digest.date, overview=overview, stories=stories, report=report_line(digest).strip("_")
+        title=digest.title,
+        date=digest.date,
+        overview=overview,
+        stories=stories,
+        report=report_line(digest).strip("_"),
     )
 
 

@@ -38,7 +38,8 @@ class Store:
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
-                f"cannot open the state file {path}: {exc}; set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder"
+                f"cannot open the state file {path}: {exc}; "
+                "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder"
             ) from None
         self._lock = threading.Lock()
 
@@ -46,7 +47,8 @@ class Store:
         """A stored answer for this cache key, with the usage it originally cost."""
         with self._lock:
             row = self._db.execute(
-                "SELECT response, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?", (key,)
+                "SELECT response, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?",
+                (key,),
             ).fetchone()
         if row is None:
             return None

@@ -212,7 +212,9 @@ def parse_story_answer(text: str, refs: dict[str, str]) -> StorySummary:
     )
 
 
-def repair_request(request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts) -> ChatRequest:
+def repair_request(
+    request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts
+) -> ChatRequest:
     """The same request, followed by the bad answer and what was wrong with it."""
     repair = prompts.render("repair.j2", problem=problem, allowed_ids=list(refs))
     return ChatRequest(
@@ -259,12 +261,19 @@ def ask_validated(
 
 
 def build_overview_request(
-    stories: list[tuple[str, StorySummary]], prompts: Prompts, temperature: float, max_output_tokens: int
+    stories: list[tuple[str, StorySummary]],
+    prompts: Prompts,
+    temperature: float,
+    max_output_tokens: int,
 ) -> tuple[ChatRequest, dict[str, str]]:
     """The chat request for the opening overview; stories are referenced as S1, S2, ..."""
     refs = {f"S{n}": story_id for n, (story_id, _) in enumerate(stories, start=1)}
     items = [
-        {"ref": ref, "headline": defuse(summary.headline), "summary": defuse(" ".join(s.text for s in summary.sentences))}
+        {
+            "ref": ref,
+            "headline": defuse(summary.headline),
+            "summary": defuse(" ".join(s.text for s in summary.sentences)),
+        }
         for ref, (_, summary) in zip(refs, stories, strict=True)
     ]
     user = prompts.render("overview.j2", stories=items, max_sentences=MAX_OVERVIEW_SENTENCES)
@@ -280,7 +289,7 @@ def build_overview_request(
 
 def parse_overview_answer(text: str, refs: dict[str, str]) -> list[Sentence]:
     """Validate an overview answer; citations are story ids."""
-    return parse_sentences(_load_json(text), refs)[:MAX_OVERVIEW_SENTENCES + 1]
+    return parse_sentences(_load_json(text), refs)[: MAX_OVERVIEW_SENTENCES + 1]
 
 
 def fallback_overview(stories: list[tuple[str, StorySummary]]) -> list[Sentence]:

@@ -118,7 +118,13 @@ class ScriptedOpenAI:
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": payload.get("model", "scripted"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
                     "usage": {
                         "prompt_tokens": sum(len(m["content"]) // 4 for m in payload["messages"]),
                         "completion_tokens": len(content) // 4,

@@ -14,8 +14,15 @@ from tests.openai_server import Reply, ScriptedOpenAI
 DATE = "2026-11-23"
 EXPECTED = json.loads((DATA / "corpus_expected.json").read_text())
 INPUT_IDS = {
-    "strike-en", "strike-nl", "strike-de", "strike-en-copy", "rates-fi", "rates-en", "rover-ja",
-    "articles-8", "empty-one",
+    "strike-en",
+    "strike-nl",
+    "strike-de",
+    "strike-en-copy",
+    "rates-fi",
+    "rates-en",
+    "rover-ja",
+    "articles-8",
+    "empty-one",
 }
 
 
@@ -46,7 +53,12 @@ def test_valid_answers_make_a_complete_digest(use_server: ScriptedOpenAI, tmp_pa
     ]
     top = digest["stories"][0]
     assert top["status"] == "ok"
-    assert {s["outlet"] for s in top["sources"]} == {"Harbour Post", "Wire Digest", "Dagblad Haven", "Nordsee Kurier"}
+    assert {s["outlet"] for s in top["sources"]} == {
+        "Harbour Post",
+        "Wire Digest",
+        "Dagblad Haven",
+        "Nordsee Kurier",
+    }
     for story in digest["stories"]:
         source_ids = {s["article_id"] for s in story["sources"]}
         for sentence in story["sentences"]:
@@ -75,7 +87,10 @@ def test_second_identical_run_makes_no_llm_call(use_server: ScriptedOpenAI, tmp_
 
 
 def test_429_with_retry_after_is_honoured(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
-    use_server.script(Reply(status=429, headers={"retry-after": "1"}), Reply(status=429, headers={"retry-after": "1"}))
+    use_server.script(
+        Reply(status=429, headers={"retry-after": "1"}),
+        Reply(status=429, headers={"retry-after": "1"}),
+    )
     out = tmp_path / "out"
     assert run_cli(out, "--format", "json") == EXIT_OK
     digest = read_digest(out, DATE)
@@ -144,7 +159,9 @@ def test_unknown_citation_triggers_a_reask_that_fixes_it(use_server: ScriptedOpe
 
 
 def test_model_links_never_reach_the_digest(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
-    use_server.transform = lambda content: content.replace("Reports cover", "See https://evil.example/x and [click](http://evil.example) on")
+    use_server.transform = lambda content: content.replace(
+        "Reports cover", "See https://evil.example/x and [click](http://evil.example) on"
+    )
     out = tmp_path / "out"
     assert run_cli(out) == EXIT_OK
     for name in ("digest.md", "digest.html", "digest.txt", "digest.json"):
@@ -165,9 +182,28 @@ def test_subprocess_python_m_briefing(use_server: ScriptedOpenAI, tmp_path: Path
 
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "briefing", "run", str(CORPUS), "--out", str(out), "--date", DATE, "--format", "md,json"],
-        capture_output=True, text=True, env=dict(os.environ), timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            "run",
+            str(CORPUS),
+            "--out",
+            str(out),
+            "--date",
+            DATE,
+            "--format",
+            "md,json",
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == EXIT_OK, proc.stderr
     assert "summarizing stories: 3/3" in proc.stderr  # plain progress lines when not a terminal
-    assert proc.stdout.strip().splitlines() == [str(out / DATE / "digest.md"), str(out / DATE / "digest.json")]
+    assert proc.stdout.strip().splitlines() == [
+        str(out / DATE / "digest.md"),
+        str(out / DATE / "digest.json"),
+    ]

@@ -43,7 +43,10 @@ class OpenAIBackend:
 
     def _response_format(self, request: ChatRequest) -> dict[str, Any] | None:
         if self.json_mode == "schema" and request.json_schema is not None:
-            return {"type": "json_schema", "json_schema": {"name": request.schema_name, "schema": request.json_schema}}
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "schema": request.json_schema},
+            }
         if self.json_mode in ("schema", "object"):
             return {"type": "json_object"}
         return None
@@ -61,7 +64,9 @@ class OpenAIBackend:
         try:
             return self.client.chat.completions.create(**kwargs)
         except openai.BadRequestError as exc:
-            if response_format is None or "response_format" not in str(exc).lower() and "json" not in str(exc).lower():
+            if response_format is None or (
+                "response_format" not in str(exc).lower() and "json" not in str(exc).lower()
+            ):
                 raise
             # The endpoint does not support this JSON mode: step down once and remember.
             self.json_mode = "object" if self.json_mode == "schema" else "none"
@@ -92,7 +97,8 @@ class OpenAIBackend:
             ) from None
         except openai.NotFoundError:
             raise LLMError(
-                f"the LLM endpoint does not know model '{self.model}' or path (HTTP 404): check llm.model and llm.base_url"
+                f"the LLM endpoint does not know model '{self.model}' or path (HTTP 404): "
+                "check llm.model and llm.base_url"
             ) from None
         except (openai.APIError, openai.OpenAIError) as exc:
             raise LLMError(f"LLM call failed after {attempts} attempt(s): {retry.describe(exc)}") from exc

@@ -53,13 +53,13 @@ def retry_after_seconds(exc: BaseException) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    return max(float((when - datetime.now(UTC)).total_seconds()), 0.0)
 
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter for the given attempt number (1-based)."""
-    base = min(INITIAL_BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-    return base * (1 + random.uniform(-JITTER, JITTER))
+    base: float = min(INITIAL_BACKOFF_SECONDS * 2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    return base * (1.0 + random.uniform(-JITTER, JITTER))
 
 
 def wait_seconds(state: RetryCallState) -> float:
@@ -67,7 +67,12 @@ def wait_seconds(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     hinted = retry_after_seconds(exc) if exc else None
     delay = min(hinted, MAX_RETRY_AFTER_SECONDS) if hinted is not None else backoff_seconds(state.attempt_number)
-    log.debug("LLM call attempt %d failed (%s); retrying in %.2fs", state.attempt_number, describe(exc), delay)
+    log.debug(
+        "LLM call attempt %d failed (%s); retrying in %.2fs",
+        state.attempt_number,
+        describe(exc),
+        delay,
+    )
     return delay
 
 

@@ -25,8 +25,16 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _FRONT_KEYS = {
-    "title": "title", "id": "id", "url": "url", "link": "url", "source": "source", "outlet": "source",
-    "language": "language", "lang": "language", "published": "published", "date": "published",
+    "title": "title",
+    "id": "id",
+    "url": "url",
+    "link": "url",
+    "source": "source",
+    "outlet": "source",
+    "language": "language",
+    "lang": "language",
+    "published": "published",
+    "date": "published",
 }
 
 
@@ -103,7 +111,7 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         field = _FRONT_KEYS.get(key.strip().lower())
         if sep and field:
             meta[field] = value.strip().strip("\"'")
-    return meta, text[match.end():]
+    return meta, text[match.end() :]
 
 
 def parse_text_article(text: str, art_id: str, fetched_from: str, limits: InputConfig) -> Article | Rejection:
@@ -141,13 +149,17 @@ def parse_html_article(html: str, art_id: str, fetched_from: str, limits: InputC
     document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     if document is None or not getattr(document, "text", None):
         return Rejection(art_id, "no article text found in the HTML page", fetched_from)
-    text = str(document.text)
+    text = str(getattr(document, "text", ""))
     title = str(getattr(document, "title", "") or "")
     if title and text.startswith(title):
-        text = text[len(title):].lstrip()
+        text = text[len(title) :].lstrip()
     record = {
-        "id": art_id, "title": title, "text": text, "url": getattr(document, "url", None),
-        "source": getattr(document, "sitename", None), "published": getattr(document, "date", None),
+        "id": art_id,
+        "title": title,
+        "text": text,
+        "url": getattr(document, "url", None),
+        "source": getattr(document, "sitename", None),
+        "published": getattr(document, "date", None),
         "language": getattr(document, "language", None),
     }
     return article_from_mapping(record, art_id, fetched_from, limits)
@@ -179,7 +191,11 @@ class FileReader:
         where = str(path)
         suffix = path.suffix.lower()
         if suffix not in SUFFIXES:
-            yield Rejection(path.stem, f"unsupported file type '{suffix}' (use {', '.join(sorted(SUFFIXES))})", where)
+            yield Rejection(
+                path.stem,
+                f"unsupported file type '{suffix}' (use {', '.join(sorted(SUFFIXES))})",
+                where,
+            )
             return
         try:
             size = path.stat().st_size

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install what the tests need into .venv, then lint, type-check and run the whole test suite.
+# Usage: bash scripts/test.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/ruff check briefing tests bench
+.venv/bin/ruff format --check briefing tests bench
+.venv/bin/mypy
+# pytest exits 5 when it collects no tests; set -e turns that (and any failure) into a failed run.
+.venv/bin/pytest "$@"

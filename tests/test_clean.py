@@ -1,0 +1,64 @@
+"""Cleaning: furniture stripped, FAQ cut, declared origins kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefing.clean import clean_text, declared_origin, is_furniture, normalise
+
+
+@pytest.mark.parametrize(
+    ("line", "origin"),
+    [
+        ("Source: Spiceworks", "Spiceworks"),
+        ("Lähde: Spiceworks", "Spiceworks"),
+        ("The source of the article is from the blog exofeed.nl", "exofeed.nl"),
+        ("Fonte: ANSA", "ANSA"),
+        ("Quelle: dpa", "dpa"),
+        ("The source code is open.", None),
+        ("Sources say the deal is close, according to people familiar with the talks.", None),
+    ],
+)
+def test_declared_origin(line: str, origin: str | None) -> None:
+    assert declared_origin(line) == origin
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Privacy policy",
+        "Contact",
+        "Related Links",
+        "Back to Headlines",
+        "Share on Twitter",
+        "il y a 2 jours",
+        "Datenschutz",
+    ],
+)
+def test_furniture_lines(line: str) -> None:
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize("line", ["Contact was lost with the ship on Monday.", "Meta hired 200 engineers.", ""])
+def test_sentences_are_not_furniture(line: str) -> None:
+    assert not is_furniture(line)
+
+
+def test_clean_seed_shaped_footer() -> None:
+    text = (
+        "Meta lost three AI leaders.\n\nParikh and Das left too.\n\nFAQ\n\nWhy are they leaving?\nBecause.\n\n"
+        "Source: Spiceworks\n\nPrivacy policy\nContact\n"
+    )
+    cleaned = clean_text(text)
+    assert cleaned.text == "Meta lost three AI leaders.\n\nParikh and Das left too."
+    assert cleaned.original_source == "Spiceworks"
+
+
+def test_finnish_faq_heading_is_cut() -> None:
+    cleaned = clean_text("Tekoälyn ammattilaiset lähtevät.\n\nUKK\n\nMiksi?\nKoska.\n\nLähde: Spiceworks")
+    assert cleaned.text == "Tekoälyn ammattilaiset lähtevät."
+    assert cleaned.original_source == "Spiceworks"
+
+
+def test_normalise_whitespace_and_unicode() -> None:
+    assert normalise("Cafe\u0301\u00a0 bar\r\n\r\n\r\n\r\nnext\u200f") == "Café bar\n\nnext"

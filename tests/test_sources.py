@@ -1,0 +1,64 @@
+"""Reading: one data-driven case per file in tests/data/inputs (expectations in input_cases.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefing.config import InputConfig
+from briefing.sources import read_sources
+from tests.conftest import DATA
+
+INPUTS = DATA / "inputs"
+CASES = json.loads((DATA / "input_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_input_file(name: str) -> None:
+    expect = CASES[name]
+    articles, rejections = read_sources([str(INPUTS / name)], InputConfig())
+    got = {a.id: a for a in articles}
+    assert sorted(got) == sorted(e["id"] for e in expect.get("articles", []))
+    for e in expect.get("articles", []):
+        article = got[e["id"]]
+        for key in ("title", "source", "url"):
+            if key in e:
+                assert getattr(article, key) == e[key]
+        if "published" in e:
+            assert article.published is not None and article.published.isoformat() == e["published"]
+        if "text_contains" in e:
+            assert e["text_contains"] in article.text
+        if "flag_contains" in e:
+            assert any(e["flag_contains"] in f for f in article.flags)
+    rejected = {r.id: r.reason for r in rejections}
+    assert sorted(rejected) == sorted(e["id"] for e in expect.get("rejected", []))
+    for e in expect.get("rejected", []):
+        assert e["reason_contains"] in rejected[e["id"]]
+
+
+def test_folder_reads_every_file_and_reports_the_rest() -> None:
+    articles, rejections = read_sources([str(INPUTS)], InputConfig())
+    expected_articles = sum(len(c.get("articles", [])) for c in CASES.values())
+    expected_rejections = sum(len(c.get("rejected", [])) for c in CASES.values())
+    assert len(articles) == expected_articles
+    assert len(rejections) == expected_rejections
+
+
+def test_missing_path_is_reported_not_fatal(tmp_path: Path) -> None:
+    articles, rejections = read_sources([str(tmp_path / "nope.txt")], InputConfig())
+    assert articles == [] and "no such file" in rejections[0].reason
+
+
+def test_repeated_ids_are_made_unique(tmp_path: Path) -> None:
+    line = json.dumps({"id": "same", "title": "T", "text": "x" * 100})
+    (tmp_path / "a.jsonl").write_text(f"{line}\n{line}\n")
+    articles, _ = read_sources([str(tmp_path / "a.jsonl")], InputConfig())
+    assert [a.id for a in articles] == ["same", "same~2"]
+
+
+def test_huge_article_is_cut_and_flagged(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("Title\n\n" + "word " * 5000)
+    articles, _ = read_sources([str(tmp_path / "big.txt")], InputConfig(max_chars=1000))
+    assert len(articles[0].text) == 1000 and "cut" in articles[0].flags[0]
