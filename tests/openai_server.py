@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     body: str | None = None  # raw HTTP body, overriding everything else
+    drop: bool = False  # close the connection without answering
 
 
 def answer_from_prompt(messages: list[dict[str, str]]) -> str:
@@ -103,6 +105,10 @@ class ScriptedOpenAI:
                 reply = outer._next()
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 if reply.body is not None:
                     self._send(reply.status, reply.body, reply.headers)
                     return

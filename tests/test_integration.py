@@ -96,13 +96,25 @@ def test_429_with_retry_after_is_honoured(use_server: ScriptedOpenAI, tmp_path: 
     digest = read_digest(out, DATE)
     assert digest["report"]["llm"]["retries"] == 2
     assert all(s["status"] == "ok" for s in digest["stories"])
+    assert_accounts_for_everything(digest)
 
 
 def test_server_errors_are_retried(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
     use_server.script(Reply(status=500), Reply(status=503), Reply(status=502))
     out = tmp_path / "out"
     assert run_cli(out, "--format", "json") == EXIT_OK
-    assert read_digest(out, DATE)["report"]["llm"]["retries"] == 3
+    digest = read_digest(out, DATE)
+    assert digest["report"]["llm"]["retries"] == 3
+    assert_accounts_for_everything(digest)
+
+
+def test_dropped_connection_is_retried(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    use_server.script(Reply(drop=True), Reply(drop=True))
+    out = tmp_path / "out"
+    assert run_cli(out, "--format", "json") == EXIT_OK
+    digest = read_digest(out, DATE)
+    assert digest["report"]["llm"]["retries"] == 2
+    assert_accounts_for_everything(digest)
 
 
 def test_timeout_is_retried(use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,7 +122,9 @@ def test_timeout_is_retried(use_server: ScriptedOpenAI, tmp_path: Path, monkeypa
     use_server.script(Reply(delay=1.5))
     out = tmp_path / "out"
     assert run_cli(out, "--format", "json") == EXIT_OK
-    assert read_digest(out, DATE)["report"]["llm"]["retries"] >= 1
+    digest = read_digest(out, DATE)
+    assert digest["report"]["llm"]["retries"] >= 1
+    assert_accounts_for_everything(digest)
 
 
 def test_endpoint_that_keeps_failing_gives_unavailable_stories(
@@ -154,6 +168,7 @@ def test_unknown_citation_triggers_a_reask_that_fixes_it(use_server: ScriptedOpe
     assert run_cli(out, "--format", "json") == EXIT_OK
     digest = read_digest(out, DATE)
     assert digest["report"]["llm"]["reasks"] == 1
+    assert_accounts_for_everything(digest)
     reask = next(r for r in use_server.requests if len(r["messages"]) > 2)
     assert "A9" in reask["messages"][-1]["content"]
 
