@@ -222,3 +222,17 @@ def test_subprocess_python_m_briefing(use_server: ScriptedOpenAI, tmp_path: Path
         str(out / DATE / "digest.md"),
         str(out / DATE / "digest.json"),
     ]
+
+
+def test_endpoint_without_json_schema_support_gets_json_object_mode(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFING_LLM_CONCURRENCY", "1")
+    # llama.cpp's server answers an unsupported response_format with HTTP 500 and a validation message.
+    refusal = json.dumps({"error": {"message": "body.response_format.type: Input should be 'text' or 'json_object'"}})
+    use_server.script(Reply(status=500, body=refusal))
+    out = tmp_path / "out"
+    assert run_cli(out, "--format", "json") == EXIT_OK
+    assert use_server.requests[0]["response_format"]["type"] == "json_schema"
+    assert {r["response_format"]["type"] for r in use_server.requests[1:]} == {"json_object"}
+    assert_accounts_for_everything(read_digest(out, DATE))

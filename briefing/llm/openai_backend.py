@@ -31,6 +31,14 @@ def get_client(config: LLMConfig) -> openai.OpenAI:
     )
 
 
+def rejects_json_mode(exc: openai.APIStatusError) -> bool:
+    """True when an error says the request's response_format is not supported.
+
+    Servers differ: OpenAI answers 400, llama.cpp's Python server 500, others 422.
+    """
+    return exc.status_code in (400, 422, 500) and "response_format" in str(exc).lower()
+
+
 class OpenAIBackend:
     """Chat completions with bounded retries and JSON-mode fallback."""
 
@@ -63,14 +71,12 @@ class OpenAIBackend:
             kwargs["response_format"] = response_format
         try:
             return self.client.chat.completions.create(**kwargs)
-        except openai.BadRequestError as exc:
-            if response_format is None or (
-                "response_format" not in str(exc).lower() and "json" not in str(exc).lower()
-            ):
+        except openai.APIStatusError as exc:
+            if response_format is None or not rejects_json_mode(exc):
                 raise
             # The endpoint does not support this JSON mode: step down once and remember.
             self.json_mode = "object" if self.json_mode == "schema" else "none"
-            log.info("endpoint rejected JSON mode; falling back to '%s'", self.json_mode)
+            log.info("endpoint rejected JSON mode (HTTP %d); falling back to '%s'", exc.status_code, self.json_mode)
             return self._call_once(request)
 
     def complete(self, request: ChatRequest) -> ChatResult:
