@@ -26,6 +26,7 @@ MAX_SENTENCES = 6
 MAX_OVERVIEW_SENTENCES = 4
 MAX_SENTENCE_CHARS = 600
 MAX_HEADLINE_CHARS = 200
+REASK_TEMPERATURE_STEP = 0.3
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _TAG = re.compile(r"</?\s*(article|story)\b", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
@@ -213,13 +214,17 @@ def parse_story_answer(text: str, refs: dict[str, str]) -> StorySummary:
 
 
 def repair_request(
-    request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts
+    request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts, attempt: int
 ) -> ChatRequest:
-    """The same request, followed by the bad answer and what was wrong with it."""
-    repair = prompts.render("repair.j2", problem=problem, allowed_ids=list(refs))
+    """The same request, followed by the bad answer and what was wrong with it.
+
+    Each re-ask differs (attempt number, a little more temperature), so a deterministic model
+    or the response cache cannot hand back the same refused answer again.
+    """
+    repair = prompts.render("repair.j2", problem=problem, allowed_ids=list(refs), attempt=attempt + 1)
     return ChatRequest(
         messages=(*request.messages, ("assistant", answer[:4000]), ("user", repair)),
-        temperature=request.temperature,
+        temperature=min(request.temperature + REASK_TEMPERATURE_STEP * attempt, 1.0),
         max_tokens=request.max_tokens,
         json_schema=request.json_schema,
         schema_name=request.schema_name,
@@ -256,7 +261,7 @@ def ask_validated(
             if attempt == max_reasks:
                 raise
             stats.reasks += 1
-            current = repair_request(request, result.text, str(exc), refs, prompts)
+            current = repair_request(request, result.text, str(exc), refs, prompts, attempt + 1)
     raise LLMError("unreachable")  # pragma: no cover
 
 

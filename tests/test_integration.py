@@ -173,6 +173,20 @@ def test_unknown_citation_triggers_a_reask_that_fixes_it(use_server: ScriptedOpe
     assert "A9" in reask["messages"][-1]["content"]
 
 
+def test_repeated_bad_answers_are_not_replayed_from_the_cache(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFING_LLM_CONCURRENCY", "1")
+    bad = json.dumps({"headline": "Strike", "sentences": [{"text": "Ports closed.", "citations": ["A9"]}]})
+    use_server.script(Reply(content=bad), Reply(content=bad), Reply(content=bad))
+    out = tmp_path / "out"
+    assert run_cli(out, "--format", "json") == EXIT_PARTIAL
+    llm = read_digest(out, DATE)["report"]["llm"]
+    assert llm["cache_hits"] == 0 and llm["reasks"] == 2
+    temperatures = [r["temperature"] for r in use_server.requests[:3]]
+    assert temperatures == sorted(set(temperatures))
+
+
 def test_model_links_never_reach_the_digest(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
     use_server.transform = lambda content: content.replace(
         "Reports cover", "See https://evil.example/x and [click](http://evil.example) on"

@@ -48,7 +48,7 @@ def test_every_template_renders() -> None:
     assert user.count("<article ") == 2 and user.count("</article>") == 2  # the article's fake tag was defused
     assert TiktokenCounter().count(system + user) <= int(2048 * 0.95) - 400
     assert prompts.render("overview.j2", stories=[], max_sentences=3)
-    assert prompts.render("repair.j2", problem="p", allowed_ids=["A1"])
+    assert prompts.render("repair.j2", problem="p", allowed_ids=["A1"], attempt=2)
     assert {t.name for t in prompts.templates()} >= set(REQUIRED)
 
 
@@ -60,7 +60,7 @@ def test_missing_variable_is_an_error() -> None:
 def test_user_folder_overrides_a_template(tmp_path: Path) -> None:
     (tmp_path / "repair.j2").write_text("Fix it: {{ problem }}")
     prompts = Prompts(tmp_path)
-    assert prompts.render("repair.j2", problem="bad", allowed_ids=[]) == "Fix it: bad"
+    assert prompts.render("repair.j2", problem="bad", allowed_ids=[], attempt=2) == "Fix it: bad"
     origins = {t.name: t.origin for t in prompts.templates()}
     assert origins["repair.j2"] == "user folder" and origins["story.j2"] == "packaged"
 
