@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # stops chains (A~B, B~C) from gluing unrelated stories together.
 AVERAGE_LINK_RATIO = 0.75
 ROW_CHUNK = 1024
+# The mean link between two groups is estimated from at most this many members of each,
+# spread evenly, so a merge costs the same however large the groups grow.
+LINK_SAMPLE = 8
 # Two articles quoting different figures are probably about different events.
 FIGURE_CONFLICT_FACTOR = 0.7
 
@@ -102,6 +105,19 @@ def candidate_pairs(data: ClusterInput, config: ClusterConfig) -> set[tuple[int,
     return pairs
 
 
+def spread(group: list[int]) -> list[int]:
+    """At most LINK_SAMPLE members of a group, evenly spaced."""
+    if len(group) <= LINK_SAMPLE:
+        return group
+    step = len(group) / LINK_SAMPLE
+    return [group[int(k * step)] for k in range(LINK_SAMPLE)]
+
+
+def mean_link(score: Scorer, left: list[int], right: list[int]) -> float:
+    """Mean similarity over every pair across two groups."""
+    return sum(score(a, b) for a in left for b in right) / (len(left) * len(right))
+
+
 def cluster_indices(data: ClusterInput, config: ClusterConfig) -> list[list[int]]:
     """Agglomerate articles: strongest links first, merging groups only on a good mean link.
 
@@ -119,7 +135,7 @@ def cluster_indices(data: ClusterInput, config: ClusterConfig) -> list[list[int]
         if gi == gj:
             continue
         left, right = members[gi], members[gj]
-        mean = sum(score(a, b) for a in left for b in right) / (len(left) * len(right))
+        mean = mean_link(score, spread(left), spread(right))
         if mean < config.threshold * AVERAGE_LINK_RATIO:
             log.debug("not merging groups of %d and %d: mean link %.3f", len(left), len(right), mean)
             continue
