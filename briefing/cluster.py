@@ -30,6 +30,11 @@ ROW_CHUNK = 1024
 LINK_SAMPLE = 8
 # Two articles quoting different figures are probably about different events.
 FIGURE_CONFLICT_FACTOR = 0.7
+# Two reports of one event name the same people, places or figures; articles that share none
+# are linked by the embedding alone only when they are very close.
+NO_SHARED_ENTITY_FACTOR = 0.75
+# Entities named by more articles than this are too common to propose candidate pairs.
+MAX_BLOCKING_DF = 50
 
 
 @dataclass
@@ -74,7 +79,10 @@ class Scorer:
         if data.embeddable[i] and data.embeddable[j]:
             weight = self.config.embedding_weight
             cosine = float(data.vectors[i] @ data.vectors[j])
+            shared = similarity > 0
             similarity = weight * cosine + (1 - weight) * similarity
+            if not shared:
+                similarity *= NO_SHARED_ENTITY_FACTOR
         if data.entities.figures_conflict(i, j):
             similarity *= FIGURE_CONFLICT_FACTOR
         return similarity
@@ -97,7 +105,7 @@ def candidate_pairs(data: ClusterInput, config: ClusterConfig) -> set[tuple[int,
                 i = int(rows[start + offset])
                 for j in rows[neighbours]:
                     pairs.add((min(i, int(j)), max(i, int(j))))
-    max_df = max(8, int(np.sqrt(n)))
+    max_df = min(MAX_BLOCKING_DF, max(8, int(np.sqrt(n))))
     for members in data.entities.postings(max_df):
         for pos, i in enumerate(members):
             for j in members[pos + 1 :]:

@@ -14,12 +14,23 @@ import regex
 
 # A run of capitalised words ("Mark Zuckerberg", "Scale AI"), allowing inner connectors like "&".
 _NAME = regex.compile(r"\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*(?:[ ](?:\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*|&))*")
-_NUMBER = regex.compile(r"(?<![\p{L}\p{N}])\d{1,3}(?:[.,  ]\d{3})*(?:[.,]\d+)?(?:\s?%)?(?![\p{L}\p{N}])")
+# A figure: not glued to digits or to letters of scripts that put spaces around words. Next to
+# Han, kana or Hangul (3.2キロ, 2028年) it still counts: those scripts do not space numbers.
+_SPACED_LETTER = r"[\p{L}--[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]]"
+_NUMBER = regex.compile(
+    rf"(?<![\p{{N}}]|{_SPACED_LETTER})"
+    r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?(?:\s?%)?"
+    rf"(?![\p{{N}}]|{_SPACED_LETTER})",
+    regex.V1,
+)
+_THOUSANDS = regex.compile(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+")
 _SENTENCE_END = regex.compile(r"[.!?:;\n«»\"“”„(]\s*$")
 # Numbers this small carry no identity ("3 executives", "2 days").
 _MIN_PLAIN_NUMBER = 10
 MAX_NAME_WORDS = 2
 MIN_FIGURES = 2
+COMMON_MIN_DF = 10
+COMMON_SHARE = 0.05
 
 # Capitalised words that begin sentences or headings in many languages; not names.
 _STOP = frozenset(
@@ -228,6 +239,7 @@ _STOP = frozenset(
 
 
 def _normalise_number(raw: str) -> str | None:
+    """One key per figure however it is written: 4,500 = 4.500 = 4 500; 14,3 = 14.3; 30 % = 30%."""
     text = raw.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
     percent = text.endswith("%")
     text = text.rstrip("%")
@@ -236,8 +248,8 @@ def _normalise_number(raw: str) -> str | None:
         return None
     if not percent and len(digits) <= 2 and int(digits) < _MIN_PLAIN_NUMBER and "," not in text and "." not in text:
         return None
-    # 14,3 and 14.3 are one figure; 1.000 and 1,000 are one figure.
-    key = text.replace(",", ".")
+    thousands = _THOUSANDS.fullmatch(raw.rstrip("% ")) and not raw.startswith("0")
+    key = digits if thousands else text.replace(",", ".")
     return f"#{key}{'%' if percent else ''}"
 
 
@@ -292,7 +304,10 @@ class EntityIndex:
             df.update(keys)
         n = max(len(self.sets), 1)
         self.df = df
-        self.weight = {k: math.log((n + 1) / (c + 0.5)) + 1.0 for k, c in df.items()}
+        # Keys in a large share of the corpus are common words (German nouns, weekdays, the
+        # country everyone writes about), not evidence that two articles tell one story.
+        common = max(COMMON_MIN_DF, COMMON_SHARE * n)
+        self.weight = {k: 0.0 if c > common else math.log((n + 1) / (c + 0.5)) + 1.0 for k, c in df.items()}
         self.totals = [sum(self.weight[k] for k in keys) for keys in self.sets]
         self.numbers = [{k for k in keys if k.startswith("#")} for keys in self.sets]
 
@@ -315,7 +330,7 @@ class EntityIndex:
         a, b = self.sets[i], self.sets[j]
         if not a or not b:
             return 0.0
-        common = a & b
+        common = [k for k in a & b if self.weight[k] > 0]
         if len(common) < 2:
             return 0.0
         shared = sum(self.weight[k] for k in common)

@@ -12,6 +12,7 @@ from tests.openai_server import ScriptedOpenAI
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "articles"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 

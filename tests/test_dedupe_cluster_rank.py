@@ -14,7 +14,7 @@ from briefing.embed import UseEmbedder
 from briefing.models import Article, Story
 from briefing.pipeline import prepare_stories
 from briefing.rank import rank_stories
-from tests.conftest import CORPUS, DATA, SEEDS
+from tests.conftest import CORPUS, DATA, EXAMPLES, SEEDS
 
 BODY = (
     "The city council of Lyon approved on Tuesday a plan to plant 12,000 trees by 2030, "
@@ -50,6 +50,20 @@ def test_corpus_clusters_as_expected() -> None:
     prepared = prepare_stories([str(CORPUS)], Config())
     assert [sorted(a.id for a in s.articles) for s in prepared.stories] == [sorted(c) for c in expected["clusters"]]
     assert {d.id: k for s in prepared.stories for k, v in s.duplicates.items() for d in v} == expected["duplicates"]
+
+
+def test_sample_corpus_clusters_into_its_stories() -> None:
+    prepared = prepare_stories([str(EXAMPLES)], Config())
+    groups = sorted(sorted(a.id for a in s.articles) for s in prepared.stories)
+    assert groups == [
+        ["fire-es", "fire-fr", "fire-pt"],
+        ["rates-en", "rates-fi"],
+        ["rover-en", "rover-ja", "rover-ru"],
+        ["strike-de", "strike-en", "strike-nl"],
+        ["venice-it"],
+    ]
+    copies = {d.id: k for s in prepared.stories for k, v in s.duplicates.items() for d in v}
+    assert copies == {"strike-en-wire": "strike-en"}
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside this checkout")
