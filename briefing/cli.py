@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_formats,
         help=f"comma-separated formats to write (default: {','.join(ALL_FORMATS)})",
     )
+    run.add_argument(
+        "--mode",
+        choices=["auto", "abstractive", "extractive"],
+        help="abstractive: one JSON summary call per story; extractive: pick and translate sentences "
+        "(for small local models); auto (default): extractive for the embedded model",
+    )
 
     clu = sub.add_parser(
         "cluster",
@@ -110,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     clu.add_argument("sources", nargs="+", metavar="SOURCE", help="article files or folders")
     clu.add_argument("--json", action="store_true", help='print {"clusters": [...]} as JSON')
 
+    sub.add_parser(
+        "doctor",
+        parents=[common],
+        help="show which LLM, embeddings, token counter and cache a run would use, and what is missing",
+        description="Check the installation and configuration without running anything expensive.",
+    )
     sub.add_parser(
         "prompts",
         parents=[common],
@@ -137,7 +149,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         digest["out_dir"] = args.out
     if getattr(args, "format", None):
         digest["formats"] = args.format
-    return {"digest": digest}
+    summary: dict[str, Any] = {}
+    if getattr(args, "mode", None):
+        summary["mode"] = args.mode
+    return {"digest": digest, "summary": summary}
 
 
 def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
@@ -149,11 +164,12 @@ def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
     from briefing.render import render_all
     from briefing.store import Store
 
-    backend = make_backend(config)
+    backend = make_backend(config, report=console.info)
     store = Store(config.cache_dir() / "briefing.sqlite")
     try:
         day = args.date or date_cls.today().isoformat()
-        digest = run(args.sources, config, day, CachedBackend(backend, store), console=console)
+        counter = getattr(backend, "token_counter", None)
+        digest = run(args.sources, config, day, CachedBackend(backend, store), console=console, counter=counter)
     finally:
         store.close()
     paths = write_digest(render_all(digest, list(config.digest.formats)), config.digest.out_dir, digest.date)
@@ -215,7 +231,23 @@ def cmd_prompts(args: argparse.Namespace, config: Config, console: Console) -> i
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "cluster": cmd_cluster, "prompts": cmd_prompts}
+def cmd_doctor(args: argparse.Namespace, config: Config, console: Console) -> int:
+    """briefing doctor."""
+    from briefing.doctor import diagnose
+
+    lines, missing = diagnose(config)
+    for label, value in lines:
+        print(f"{label + ':':<15} {value}")
+    if missing:
+        print("missing:")
+        for item in missing:
+            print(f"  - {item}")
+        return EXIT_USAGE
+    print("ready: briefing run SOURCES... will work")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "cluster": cmd_cluster, "prompts": cmd_prompts, "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

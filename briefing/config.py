@@ -30,6 +30,11 @@ class _Section(BaseModel):
 class LLMConfig(_Section):
     """Which LLM summarizes, and how hard to try."""
 
+    backend: Literal["auto", "openai", "local"] = Field(
+        "auto", description="auto: an endpoint if one is configured, else the embedded model"
+    )
+    model_path: Path | None = Field(None, description="GGUF file for the embedded backend (default: packaged model)")
+    threads: int | None = Field(None, ge=1, le=256, description="CPU threads of the embedded model (default: all)")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
     api_key: SecretStr | None = Field(None, description="API key; prefer the environment")
     model: str = Field("gpt-4o-mini", description="model name sent to the endpoint")
@@ -46,6 +51,20 @@ class LLMConfig(_Section):
     )
     price_prompt_per_mtok: float | None = Field(None, ge=0, description="USD per million prompt tokens")
     price_completion_per_mtok: float | None = Field(None, ge=0, description="USD per million answer tokens")
+
+
+class SummaryConfig(_Section):
+    """How stories are summarized."""
+
+    mode: Literal["auto", "abstractive", "extractive"] = Field(
+        "auto",
+        description="abstractive: one JSON call per story (capable models); extractive: pick central "
+        "sentences and translate each (small local models); auto: extractive for the embedded model",
+    )
+    sentences: int = Field(4, ge=1, le=12, description="sentences per story in extractive mode")
+    min_sentence_chars: int = Field(40, ge=10, description="shorter sentences are not picked")
+    max_sentence_chars: int = Field(400, ge=80, description="longer sentences are not picked")
+    translate_attempts: int = Field(2, ge=1, le=5, description="tries to get an English translation")
 
 
 class ClusterConfig(_Section):
@@ -93,6 +112,7 @@ class Config(_Section):
     """The whole validated configuration of one run."""
 
     llm: LLMConfig = Field(default_factory=LLMConfig)  # type: ignore[arg-type]
+    summary: SummaryConfig = Field(default_factory=SummaryConfig)  # type: ignore[arg-type]
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)  # type: ignore[arg-type]
     dedupe: DedupeConfig = Field(default_factory=DedupeConfig)  # type: ignore[arg-type]
     input: InputConfig = Field(default_factory=InputConfig)  # type: ignore[arg-type]

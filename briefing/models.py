@@ -134,6 +134,8 @@ class RunReport:
     failures: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     model: str = ""
+    mode: str = ""
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     retries: int = 0
     reasks: int = 0
 
@@ -147,6 +149,7 @@ class StoryDigest:
     summary: StorySummary | None
     rank: int
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from briefing.console import Console
 from briefing.dedupe import dedupe
 from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.extractive import summarize_extractive
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend
 from briefing.models import (
@@ -162,8 +163,10 @@ def prepare_stories(
     return Prepared(stories=ranked, records=records, timings=timings)
 
 
-def estimate_cost(config: Config, stats: CallStats) -> float | None:
-    """USD cost of the run's tokens, when prices are configured or the model is well known."""
+def estimate_cost(config: Config, stats: CallStats, backend: ChatBackend) -> float | None:
+    """USD cost of the run's tokens: 0 for the embedded model, else by configured or known prices."""
+    if getattr(backend, "kind", "endpoint") == "local":
+        return 0.0
     prompt_price, completion_price = (
         config.llm.price_prompt_per_mtok,
         config.llm.price_completion_per_mtok,
@@ -179,18 +182,31 @@ def estimate_cost(config: Config, stats: CallStats) -> float | None:
     )
 
 
+def resolve_mode(config: Config, backend: ChatBackend) -> str:
+    """'abstractive' or 'extractive': the configured mode, or by backend when 'auto'."""
+    if config.summary.mode != "auto":
+        return config.summary.mode
+    return "extractive" if getattr(backend, "kind", "endpoint") == "local" else "abstractive"
+
+
 class Summarizer:
     """Summarizes stories with one backend, counting what it costs."""
 
-    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts, counter: TokenCounter) -> None:
+    def __init__(
+        self, backend: ChatBackend, config: Config, prompts: Prompts, counter: TokenCounter, embedder: Embedder
+    ) -> None:
         self.backend = backend
         self.config = config
         self.prompts = prompts
         self.counter = counter
+        self.embedder = embedder
+        self.mode = resolve_mode(config, backend)
 
     def story(self, story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
         """Summarize one story; failures give an 'unavailable' story, never an exception."""
         stats = CallStats()
+        if self.mode == "extractive":
+            return self._extractive(story, rank, stats), stats
         llm = self.config.llm
         request, refs = build_story_request(
             story,
@@ -213,12 +229,35 @@ class Summarizer:
         log.warning("story %s unavailable: %s", story.id, error)
         return StoryDigest(story, "unavailable", None, rank, error=error), stats
 
+    def _extractive(self, story: Story, rank: int, stats: CallStats) -> StoryDigest:
+        try:
+            summary, notes = summarize_extractive(
+                story,
+                self.backend,
+                self.prompts,
+                self.config.summary,
+                self.embedder,
+                self.config.digest.max_articles_per_story,
+                stats,
+            )
+            return StoryDigest(story, "ok", summary, rank, notes=notes)
+        except LLMOutputInvalid as exc:
+            error = f"no usable English sentence: {exc}"
+        except LLMError as exc:
+            error = str(exc)
+        log.warning("story %s unavailable: %s", story.id, error)
+        return StoryDigest(story, "unavailable", None, rank, error=error)
+
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
-        """The opening paragraph; on failure a plain list of top headlines, and the reason."""
+        """The opening paragraph; on failure a plain list of top headlines, and the reason.
+
+        In extractive mode the overview is the top headlines, each citing its story: the mode
+        exists because small models do not write free text faithfully.
+        """
         stats = CallStats()
         done: list[tuple[str, StorySummary]] = [(i.story.id, i.summary) for i in items if i.summary is not None]
-        if not done:
-            return fallback_overview([]), stats, None
+        if not done or self.mode == "extractive":
+            return fallback_overview(done), stats, None
         llm = self.config.llm
         request, refs = build_overview_request(done, self.prompts, llm.temperature, llm.max_output_tokens)
         try:
@@ -272,7 +311,7 @@ def run(
             record.status = "rejected"
             record.reason = f"its story ranked {rank}, below digest.max_stories={config.digest.max_stories}"
 
-    summarizer = Summarizer(backend, config, prompts, counter or TiktokenCounter())
+    summarizer = Summarizer(backend, config, prompts, counter or TiktokenCounter(), embedder or UseEmbedder())
     total = CallStats()
     items: list[StoryDigest] = []
     timings = prepared.timings
@@ -295,15 +334,17 @@ def run(
         llm_calls=total.calls,
         cache_hits=total.cache_hits,
         usage=total.usage,
-        cost_usd=estimate_cost(config, total),
+        cost_usd=estimate_cost(config, total, backend),
         timings=timings,
         model=backend.model,
+        mode=summarizer.mode,
         retries=total.retries,
         reasks=total.reasks,
     )
     for item in items:
         if item.status == "unavailable":
             report.failures.append({"stage": "summarize", "story_id": item.story.id, "error": item.error})
+        report.warnings.extend({"stage": "summarize", "story_id": item.story.id, "note": n} for n in item.notes)
     if overview_error:
         report.failures.append({"stage": "overview", "story_id": None, "error": overview_error})
     timings["total"] = round(time.perf_counter() - started, 4)

@@ -11,7 +11,7 @@ import jinja2
 from briefing.errors import ConfigError
 
 TEMPLATE_SUFFIX = ".j2"
-REQUIRED = ("system.j2", "story.j2", "overview.j2", "repair.j2")
+REQUIRED = ("system.j2", "story.j2", "overview.j2", "repair.j2", "translate_system.j2", "translate.j2", "headline.j2")
 
 
 def packaged_prompts_dir() -> Path:

@@ -99,6 +99,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
             ],
             "llm": {
                 "model": report.model,
+                "mode": report.mode,
                 "calls": report.llm_calls,
                 "cache_hits": report.cache_hits,
                 "prompt_tokens": report.usage.prompt_tokens,
@@ -108,6 +109,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "reasks": report.reasks,
             },
             "failures": report.failures,
+            "warnings": report.warnings,
             "timings": report.timings,
         },
     }

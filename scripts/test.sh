@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# Install what the tests need into .venv, then lint, type-check and run the whole test suite.
+# Install what the tests need into .venv (including the embedded model, which the slow tests
+# run for real), then lint, type-check and run the whole test suite.
 # Usage: bash scripts/test.sh [pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+source scripts/_install.sh "dev,local"
 .venv/bin/ruff check briefing tests bench
 .venv/bin/ruff format --check briefing tests bench
 .venv/bin/mypy

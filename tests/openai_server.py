@@ -33,9 +33,29 @@ class Reply:
     drop: bool = False  # close the connection without answering
 
 
+# Distinct English sentences the fake translator answers with, chosen by the source sentence.
+ENGLISH = [
+    "The council approved the new budget after a long debate on Tuesday.",
+    "Thousands of workers joined the strike at the port this weekend.",
+    "The central bank expects inflation to slow further next year.",
+    "Firefighters battled the blaze through the night as winds picked up.",
+    "The space agency said its rover had found ice in a crater.",
+    "Shop owners fear that the new rules will hurt their business.",
+    "The company offered retraining to every employee affected by the change.",
+    "Officials will choose a site for the project within two years.",
+]
+_SENTENCE = re.compile(r"<sentence>\s*(.*?)\s*</sentence>", re.S)
+
+
 def answer_from_prompt(messages: list[dict[str, str]]) -> str:
     """A valid answer built from what the prompt contains."""
     prompt = messages[-1]["content"] if messages else ""
+    if "headline" in prompt and "<sentence>" in prompt:
+        return "Officials announce a new plan"
+    if prompt.startswith("Translate") and "<sentence>" in prompt:
+        source = _SENTENCE.search(prompt)
+        key = sum(map(ord, source.group(1))) if source else 0
+        return ENGLISH[key % len(ENGLISH)]
     # A re-ask carries the original prompt earlier in the conversation.
     full = "\n".join(m["content"] for m in messages if m["role"] == "user")
     articles = _ARTICLE.findall(full)

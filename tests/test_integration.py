@@ -197,10 +197,15 @@ def test_model_links_never_reach_the_digest(use_server: ScriptedOpenAI, tmp_path
         assert "evil.example" not in (out / DATE / name).read_text()
 
 
-def test_no_llm_configured_stops_with_the_fix(isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_llm_configured_stops_with_the_fix(
+    isolated_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import briefing.llm
+
+    monkeypatch.setattr(briefing.llm, "local_available", lambda config: False)  # as without the [local] extra
     assert main(["run", str(CORPUS), "--out", str(isolated_env / "out"), "--quiet"]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "OPENAI_API_KEY" in err and "BRIEFING_LLM_BASE_URL" in err
+    assert "OPENAI_API_KEY" in err and "BRIEFING_LLM_BASE_URL" in err and "[local]" in err
     assert not (isolated_env / "out").exists()
 
 

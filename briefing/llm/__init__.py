@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from briefing.config import Config
 from briefing.errors import LLMError
 from briefing.llm.base import ChatBackend, ChatRequest, ChatResult
 
-__all__ = ["ChatBackend", "ChatRequest", "ChatResult", "describe_backend", "make_backend"]
+__all__ = ["ChatBackend", "ChatRequest", "ChatResult", "choose_backend", "make_backend"]
 
 NO_LLM_MESSAGE = (
     "no LLM configured: set OPENAI_API_KEY (for OpenAI), or BRIEFING_LLM_BASE_URL to any "
     "OpenAI-compatible endpoint (e.g. http://localhost:11434/v1 for Ollama, with BRIEFING_LLM_MODEL), "
-    "or set [llm] base_url in briefing.toml"
+    "or install the embedded model with the [local] extra (bash scripts/run-sample.sh does it)"
 )
 
 
@@ -20,21 +22,59 @@ def endpoint_configured(config: Config) -> bool:
     return bool(config.llm.base_url or config.llm.api_key)
 
 
-def make_backend(config: Config) -> ChatBackend:
-    """The backend the configuration asks for.
+def local_available(config: Config) -> bool:
+    """True when the embedded backend could run: llama-cpp-python and a model are installed."""
+    from briefing.llm.local import llama_installed, parts_installed
+
+    return llama_installed() and (config.llm.model_path is not None or parts_installed())
+
+
+def choose_backend(config: Config) -> str:
+    """'openai' or 'local': which backend the configuration selects.
+
+    Raises:
+        LLMError: when nothing usable is configured or installed, saying how to fix it.
+    """
+    wanted = config.llm.backend
+    if wanted == "openai" or (wanted == "auto" and endpoint_configured(config)):
+        if not endpoint_configured(config):
+            raise LLMError("llm.backend is 'openai' but no endpoint is set: " + NO_LLM_MESSAGE.split(": ", 1)[1])
+        return "openai"
+    if wanted == "local" or wanted == "auto":
+        if local_available(config):
+            return "local"
+        if wanted == "local":
+            from briefing.llm.local import INSTALL_HINT
+
+            raise LLMError(f"llm.backend is 'local' but the embedded model is not installed; {INSTALL_HINT}")
+    raise LLMError(NO_LLM_MESSAGE)
+
+
+def make_backend(config: Config, report: Callable[[str], None] | None = None) -> ChatBackend:
+    """The backend the configuration asks for (the embedded model is loaded here).
 
     Raises:
         LLMError: when nothing is configured, with how to configure something.
     """
-    if endpoint_configured(config):
+    if choose_backend(config) == "openai":
         from briefing.llm.openai_backend import OpenAIBackend
 
         return OpenAIBackend(config.llm)
-    raise LLMError(NO_LLM_MESSAGE)
+    from briefing.llm.local import LlamaBackend, resolve_model_path
+
+    path = resolve_model_path(config.llm, config.cache_dir(), report or (lambda _: None))
+    return LlamaBackend(path, config.llm)
 
 
 def describe_backend(config: Config) -> str:
     """One line naming the LLM a run would use, without secrets."""
-    if endpoint_configured(config):
+    try:
+        kind = choose_backend(config)
+    except LLMError as exc:
+        return f"none ({exc})"
+    if kind == "openai":
         return f"{config.llm.model} at {config.llm.base_url or 'https://api.openai.com/v1'}"
-    return "none configured"
+    from briefing.llm.local import DEFAULT_MODEL_FILE
+
+    model = config.llm.model_path or config.cache_dir() / "models" / DEFAULT_MODEL_FILE
+    return f"embedded llama.cpp, model {model}"

@@ -18,6 +18,7 @@ class CachedBackend:
         self.store = store
         self.name = backend.name
         self.model = backend.model
+        self.kind = getattr(backend, "kind", "endpoint")
 
     def complete(self, request: ChatRequest) -> ChatResult:
         """Cached answer, or a fresh one saved immediately."""

@@ -42,6 +42,8 @@ def rejects_json_mode(exc: openai.APIStatusError) -> bool:
 class OpenAIBackend:
     """Chat completions with bounded retries and JSON-mode fallback."""
 
+    kind = "endpoint"
+
     def __init__(self, config: LLMConfig, client: openai.OpenAI | None = None) -> None:
         self.config = config
         self.client = client or get_client(config)

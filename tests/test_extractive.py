@@ -1,0 +1,116 @@
+"""Extract-then-translate: sentence choice, answer checks, and the whole mode over real HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefing.cli import EXIT_OK, main
+from briefing.config import Config, SummaryConfig
+from briefing.embed import UseEmbedder
+from briefing.errors import LLMOutputInvalid
+from briefing.extractive import Candidate, _first_line, candidates, check_headline, check_translation, select
+from briefing.models import Article
+from briefing.pipeline import prepare_stories
+from tests.conftest import EXAMPLES, read_digest
+from tests.openai_server import ScriptedOpenAI
+
+DATE = "2026-11-23"
+FI = "Rehnin mukaan inflaatio on hidastunut euroalueella 1,9 prosenttiin."
+
+
+def fi_candidate() -> Candidate:
+    return Candidate(Article(id="fi", title="", text=FI, language="fi"), 0, FI, set())
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Inflation slowed to 1.9%.", "Inflation slowed to 1.9%."),
+        ('Translation: "Inflation slowed to 1.9%."', "Inflation slowed to 1.9%."),
+        (
+            f'The Finnish sentence "{FI}" translates to English as:\nInflation slowed to 1.9%.',
+            "Inflation slowed to 1.9%.",
+        ),
+        ('It translates to "Inflation slowed to 1.9%."', "Inflation slowed to 1.9%."),
+    ],
+)
+def test_translation_answers_are_read(answer: str, expected: str) -> None:
+    assert check_translation(fi_candidate(), answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ("", "empty"),
+        (FI, "copied"),
+        ("Rehnin mukaan inflaatio on hidastunut euroalueella selvästi.", "Finnish"),
+        ("Inflation slowed. " * 40, "far longer"),
+    ],
+)
+def test_bad_translations_are_refused(answer: str, problem: str) -> None:
+    with pytest.raises(LLMOutputInvalid, match=problem):
+        check_translation(fi_candidate(), answer)
+
+
+def test_headline_checks() -> None:
+    assert check_headline('"Rotterdam dockers strike."') == "Rotterdam dockers strike"
+    with pytest.raises(LLMOutputInvalid, match="too long"):
+        check_headline(" ".join(["word"] * 30))
+    assert _first_line("\n\n  Headline: Ports close \n") == "Ports close"
+
+
+def test_select_picks_central_non_redundant_lead_first() -> None:
+    prepared = prepare_stories([str(EXAMPLES)], Config())
+    strike = next(s for s in prepared.stories if any(a.id == "strike-en" for a in s.articles))
+    cands = candidates(strike, SummaryConfig(), 8)
+    picked = select(cands, 4, UseEmbedder())
+    assert 1 <= len(picked) <= 4
+    assert [c.position for c in picked] == sorted(c.position for c in picked)
+    texts = [c.text for c in picked]
+    assert len(set(texts)) == len(texts)
+    # The lead fact (the 48-hour strike) is reported by every outlet: it must be chosen.
+    assert any("48" in t for t in texts)
+
+
+def test_extractive_mode_over_http(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(EXAMPLES), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]) == EXIT_OK
+    digest = read_digest(out, DATE)
+    assert digest["report"]["llm"]["mode"] == "extractive"
+    assert all(s["status"] == "ok" for s in digest["stories"])
+    sent = [r["messages"][-1]["content"] for r in use_server.requests]
+    translations = [p for p in sent if p.startswith("Translate")]
+    assert translations and not any("English sentence from a news" in p for p in translations)
+    for story in digest["stories"]:
+        ids = {s["article_id"]: s["language"] for s in story["sources"]}
+        for sentence in story["sentences"]:
+            assert sentence["citations"] and set(sentence["citations"]) <= set(ids)
+            if ids[sentence["citations"][0]] == "en":  # English sentences are quoted, never translated
+                assert not any(sentence["text"] in p for p in translations)
+    assert len(digest["overview_sentences"]) >= 1
+
+
+def test_a_model_that_will_not_translate_is_reported(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFING_LLM_CONCURRENCY", "1")
+    monkeypatch.setenv("BRIEFING_SUMMARY_TRANSLATE_ATTEMPTS", "2")
+    # The Venice story is Italian only: answer every translation with the Italian source.
+    italian = "Il Comune di Venezia ha deciso che le paratoie del MOSE verranno alzate solo con maree alte."
+    use_server.transform = lambda content: italian if content in _english() else content
+    out = tmp_path / "out"
+    code = main(
+        ["run", str(EXAMPLES / "venice-it.md"), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]
+    )
+    digest = read_digest(out, DATE)
+    assert code == 3 and digest["stories"][0]["status"] == "unavailable"
+    assert "Italian" in digest["stories"][0]["error"]
+    assert use_server.chat_calls >= 2
+
+
+def _english() -> set[str]:
+    from tests.openai_server import ENGLISH
+
+    return set(ENGLISH)
