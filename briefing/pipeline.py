@@ -317,7 +317,9 @@ def run(
     timings = prepared.timings
     with timed(timings, "summarize"):
         bar = console.progress("summarizing stories", len(selected))
-        with ThreadPoolExecutor(max_workers=config.llm.concurrency) as pool:
+        # The in-process model answers one call at a time; more threads would only contend for CPU.
+        workers = 1 if getattr(backend, "kind", "endpoint") == "local" else config.llm.concurrency
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(summarizer.story, story, rank) for rank, story in enumerate(selected, start=1)]
             for future in as_completed(futures):
                 item, stats = future.result()
