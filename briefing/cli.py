@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import sys
+from datetime import UTC, datetime, timedelta
 from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,18 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_NO_ARTICLES = 4
+EXIT_ALREADY_SENT = 5
+EXIT_DELIVERY = 6
 EXIT_CODES_HELP = """exit codes:
-  0  digest complete
-  1  unexpected error (a bug: please report it with --verbose output)
+  0  digest complete (and sent, with --send)
+  1  unexpected error, or another run holds the lock
   2  bad usage or configuration (the message names the setting and the fix)
   3  digest written, but some stories could not be summarized (see report.failures)
-  4  no usable article in the sources (digest written, empty)
+  4  no usable (or, with --since, no new) article in the sources (digest written, empty)
+  5  not sent: this date's digest was already sent (use --force to send it again)
+  6  digest written but not delivered: the mail server failed (retry with `briefing send`)
 """
+_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 
 
 def _formats(value: str) -> list[str]:
@@ -50,6 +56,12 @@ def _date(value: str) -> str:
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a real calendar date") from None
     return value
+
+
+def _since(value: str) -> str:
+    if value != "last" and not _DURATION.match(value.strip().lower()):
+        raise argparse.ArgumentTypeError(f"'{value}' is not a window like 24h, 90m, 2d, or 'last'")
+    return value.strip().lower()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="abstractive: one JSON summary call per story; extractive: pick and translate sentences "
         "(for small local models); auto (default): extractive for the embedded model",
     )
+    run.add_argument(
+        "--since",
+        type=_since,
+        help="report only what is new: articles not in an earlier digest and published within the window "
+        "(24h, 90m, 2d) or since the last digest ('last'); stories that grew are marked as updates",
+    )
+    _delivery_flags(run)
+
+    snd = sub.add_parser(
+        "send",
+        parents=[common],
+        help="send a digest already written (no LLM call), e.g. after a failed send",
+        description="Email the digest in FOLDER (e.g. output/2026-11-23) to email.to.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    snd.add_argument("folder", type=Path, metavar="FOLDER", help="the digest's folder, holding digest.json")
+    _delivery_flags(snd, send_flag=False)
 
     clu = sub.add_parser(
         "cluster",
@@ -113,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the stories the articles are grouped into (no LLM needed)",
         description="Read and group the sources into stories without summarizing them.",
     )
-    clu.add_argument("sources", nargs="+", metavar="SOURCE", help="article files or folders")
+    clu.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="article files or folders; default: input.sources from the config"
+    )
     clu.add_argument("--json", action="store_true", help='print {"clusters": [...]} as JSON')
 
     sub.add_parser(
@@ -130,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
         "overrides the packaged one.",
     )
     return parser
+
+
+def _delivery_flags(parser: argparse.ArgumentParser, send_flag: bool = True) -> None:
+    if send_flag:
+        parser.add_argument("--send", action="store_true", help="email the digest to email.to after writing it")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="write the exact message to OUT/<date>/digest.eml instead of sending"
+    )
+    parser.add_argument("--force", action="store_true", help="send even if this date's digest was already sent")
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -155,47 +196,129 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return {"digest": digest, "summary": summary}
 
 
+def _cutoff(since: str | None, state: Any) -> datetime | None:
+    if since is None:
+        return None
+    if since == "last":
+        last = state.last_digest_time()
+        return datetime.fromtimestamp(last, tz=UTC) if last is not None else None
+    match = _DURATION.match(since)
+    assert match is not None  # checked by the argument parser
+    amount, unit = int(match.group(1)), match.group(2)
+    return datetime.now(UTC) - timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+def _sources(args: argparse.Namespace, config: Config) -> list[str]:
+    sources = list(args.sources) or list(config.input.sources)
+    if not sources:
+        raise ConfigError("no sources: give SOURCE arguments, or list them in input.sources in the config file")
+    return sources
+
+
 def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing run."""
     from briefing.llm import make_backend
     from briefing.llm.cache import CachedBackend
     from briefing.output import write_digest
-    from briefing.pipeline import run
+    from briefing.pipeline import reported_items, run
     from briefing.render import render_all
-    from briefing.store import Store
+    from briefing.store import State, Store
 
+    sources = _sources(args, config)
+    if (args.send or args.dry_run) and not config.email.to:
+        raise ConfigError("email.to is empty: list the recipients to --send to (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
     backend = make_backend(config, report=console.info)
-    store = Store(config.cache_dir() / "briefing.sqlite")
-    try:
-        day = args.date or date_cls.today().isoformat()
-        counter = getattr(backend, "token_counter", None)
-        digest = run(args.sources, config, day, CachedBackend(backend, store), console=console, counter=counter)
-    finally:
-        store.close()
-    paths = write_digest(render_all(digest, list(config.digest.formats)), config.digest.out_dir, digest.date)
-    report = digest.report
-    used = sum(1 for r in report.articles if r.status == "used")
-    console.info(
-        f"digest: {len(digest.stories)} stories from {used} articles; {report.llm_calls} LLM calls, "
-        f"{report.cache_hits} cached, {report.usage.prompt_tokens + report.usage.completion_tokens} tokens"
-    )
-    for path in paths:
-        print(path)
+    state = State(config.state_path())
+    day = args.date or date_cls.today().isoformat()
+    with state.locked():
+        run_id = state.start_run(day)
+        status = "failed"
+        try:
+            store = Store(config.cache_dir() / "briefing.sqlite")
+            try:
+                digest = run(
+                    sources,
+                    config,
+                    day,
+                    CachedBackend(backend, store),
+                    console=console,
+                    counter=getattr(backend, "token_counter", None),
+                    seen=state.reported_dates if args.since else None,
+                    cutoff=_cutoff(args.since, state),
+                )
+            finally:
+                store.close()
+            paths = write_digest(render_all(digest, list(config.digest.formats)), config.digest.out_dir, digest.date)
+            state.mark_reported(reported_items(digest), day)
+            report = digest.report
+            used = sum(1 for r in report.articles if r.status == "used")
+            status = "empty" if used == 0 else "partial" if report.failures else "ok"
+        finally:
+            state.finish_run(run_id, status)
+        console.info(
+            f"digest: {len(digest.stories)} stories from {used} articles; {report.llm_calls} LLM calls, "
+            f"{report.cache_hits} cached, {report.usage.prompt_tokens + report.usage.completion_tokens} tokens"
+        )
+        for path in paths:
+            print(path)
+        delivered = EXIT_OK
+        if args.send or args.dry_run:
+            delivered = _deliver(digest, config, state, config.digest.out_dir / digest.date, args, console)
     if used == 0:
-        console.warn("no usable article in the sources; see the report in digest.json")
-        return EXIT_NO_ARTICLES
-    if report.failures:
-        for failure in report.failures:
-            console.warn(f"{failure['stage']} failed for {failure['story_id'] or 'the digest'}: {failure['error']}")
-        return EXIT_PARTIAL
+        console.warn("no usable (or no new) article in the sources; see the report in digest.json")
+        return delivered or EXIT_NO_ARTICLES
+    for failure in report.failures:
+        console.warn(f"{failure['stage']} failed for {failure['story_id'] or 'the digest'}: {failure['error']}")
+    return delivered or (EXIT_PARTIAL if report.failures else EXIT_OK)
+
+
+def _deliver(digest: Any, config: Config, state: Any, folder: Path, args: argparse.Namespace, console: Console) -> int:
+    """Send (or with --dry-run write) the digest's email; never twice for a date without --force."""
+    from briefing.delivery import build_message, send, write_eml
+    from briefing.errors import DeliveryError
+
+    message = build_message(digest, config.email)
+    if args.dry_run:
+        path = write_eml(message, folder / "digest.eml")
+        console.info(f"dry run: the message was written to {path}, not sent")
+        print(path)
+        return EXIT_OK
+    previous = state.sent(digest.date)
+    if previous and not args.force:
+        when = datetime.fromtimestamp(previous[2]).strftime("%Y-%m-%d %H:%M")
+        console.warn(
+            f"the digest of {digest.date} was already sent at {when} to {previous[1]}; use --force to send again"
+        )
+        return EXIT_ALREADY_SENT
+    try:
+        send(message, config.email)
+    except DeliveryError as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        print(f"briefing: the digest is kept in {folder}; retry with: briefing send {folder}", file=sys.stderr)
+        return EXIT_DELIVERY
+    state.record_send(digest.date, str(message["Message-ID"]), list(config.email.to))
+    console.info(f"sent to {', '.join(config.email.to)}")
     return EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace, config: Config, console: Console) -> int:
+    """briefing send."""
+    from briefing.digest_io import load_digest
+    from briefing.store import State
+
+    if not config.email.to:
+        raise ConfigError("email.to is empty: list the recipients to send to (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
+    digest = load_digest(args.folder)
+    state = State(config.state_path())
+    with state.locked():
+        return _deliver(digest, config, state, args.folder, args, console)
 
 
 def cmd_cluster(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing cluster."""
     from briefing.pipeline import prepare_stories
 
-    prepared = prepare_stories(args.sources, config, console=console)
+    prepared = prepare_stories(_sources(args, config), config, console=console)
     if args.json:
         clusters = [
             {
@@ -247,7 +370,7 @@ def cmd_doctor(args: argparse.Namespace, config: Config, console: Console) -> in
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "cluster": cmd_cluster, "prompts": cmd_prompts, "doctor": cmd_doctor}
+COMMANDS = {"run": cmd_run, "send": cmd_send, "cluster": cmd_cluster, "prompts": cmd_prompts, "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,8 +84,9 @@ class DedupeConfig(_Section):
 
 
 class InputConfig(_Section):
-    """Limits on what an article may be."""
+    """Where articles come from, and limits on what an article may be."""
 
+    sources: list[str] = Field(default_factory=list, description="sources read when none are given on the command line")
     min_chars: int = Field(80, ge=0, description="shorter bodies are rejected as empty")
     max_chars: int = Field(200_000, ge=1000, description="longer bodies are cut, and flagged")
     max_file_bytes: int = Field(50_000_000, ge=1000, description="larger files are rejected")
@@ -99,6 +100,40 @@ class DigestConfig(_Section):
     max_stories: int = Field(30, ge=1, description="stories summarized, best ranked first")
     max_articles_per_story: int = Field(8, ge=1, description="articles sent to the LLM per story")
     title: str = Field("Daily briefing", description="digest title")
+
+
+class EmailConfig(_Section):
+    """Who gets the digest, and through which SMTP server."""
+
+    to: list[str] = Field(default_factory=list, description="recipients")
+    sender: str = Field("briefing@localhost", description="From address")
+    subject_prefix: str = Field("", description="text before the subject, e.g. [briefing]")
+    host: str = Field("localhost", description="SMTP server")
+    port: int | None = Field(None, ge=1, le=65535, description="default: 587 starttls, 465 ssl, 25 plain")
+    security: Literal["starttls", "ssl", "plain"] = Field("starttls", description="how the connection is secured")
+    username: str | None = Field(None, description="SMTP login; no login when unset")
+    password_file: Path | None = Field(None, description="file holding the SMTP password")
+    password: SecretStr | None = Field(None, description="SMTP password: only from BRIEFING_EMAIL_PASSWORD")
+    ca_file: Path | None = Field(None, description="CA bundle to trust for the server's certificate")
+    timeout_seconds: float = Field(30.0, gt=0)
+    unsubscribe: str | None = Field(None, description="List-Unsubscribe target (mailto: or https: URL)")
+
+    def smtp_password(self) -> str | None:
+        """The password, from the environment or the password file; never from the TOML file itself."""
+        if self.password is not None:
+            return self.password.get_secret_value()
+        if self.password_file is not None:
+            try:
+                return self.password_file.expanduser().read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"email.password_file: cannot read {self.password_file}: {exc}") from None
+        return None
+
+
+class StateConfig(_Section):
+    """Where the daily-run state lives."""
+
+    path: Path | None = Field(None, description="SQLite state file; default CACHE_DIR/state.sqlite")
 
 
 class PathsConfig(_Section):
@@ -118,6 +153,12 @@ class Config(_Section):
     input: InputConfig = Field(default_factory=InputConfig)  # type: ignore[arg-type]
     digest: DigestConfig = Field(default_factory=DigestConfig)  # type: ignore[arg-type]
     paths: PathsConfig = Field(default_factory=PathsConfig)  # type: ignore[arg-type]
+    email: EmailConfig = Field(default_factory=EmailConfig)  # type: ignore[arg-type]
+    state: StateConfig = Field(default_factory=StateConfig)  # type: ignore[arg-type]
+
+    def state_path(self) -> Path:
+        """The SQLite state file of daily runs."""
+        return self.state.path or self.cache_dir() / "state.sqlite"
 
     def cache_dir(self) -> Path:
         """The directory holding caches and state."""
@@ -219,6 +260,11 @@ def load_config(
     if path is not None:
         layers = _merge(layers, _read_toml(path))
         origin = str(path)
+        if isinstance(layers.get("email"), dict) and "password" in layers["email"]:
+            raise ConfigError(
+                f"{path}: email.password must not be written in the config file; set BRIEFING_EMAIL_PASSWORD "
+                "or email.password_file instead"
+            )
     layers = _merge(layers, _env_layer(env))
     if overrides:
         layers = _merge(layers, {k: dict(v) for k, v in overrides.items() if v})

@@ -28,6 +28,13 @@ class Article:
     flags: list[str] = field(default_factory=list)
 
     @property
+    def key(self) -> str:
+        """What identifies this article across runs: its URL when known, else its text."""
+        if self.url:
+            return "url:" + self.url.strip().rstrip("/").lower()
+        return "text:" + self.content_hash
+
+    @property
     def content_hash(self) -> str:
         """sha256 of the whitespace- and case-folded body."""
         folded = " ".join(self.text.lower().split())
@@ -56,6 +63,11 @@ class Story:
     articles: list[Article]
     duplicates: dict[str, list[Article]] = field(default_factory=dict)
     score: float = 0.0
+    update_of: str | None = None  # date of an earlier digest that reported some of these articles
+
+    def members(self) -> list[Article]:
+        """The story's articles and their duplicate copies."""
+        return self.articles + [c for copies in self.duplicates.values() for c in copies]
 
     @property
     def languages(self) -> list[str]:
@@ -150,6 +162,7 @@ class StoryDigest:
     rank: int
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    update_of: str | None = None  # date of the digest that first reported this story
 
 
 @dataclass

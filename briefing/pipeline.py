@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from briefing.budget import TiktokenCounter, TokenCounter
 from briefing.clean import clean_article
@@ -163,6 +164,39 @@ def prepare_stories(
     return Prepared(stories=ranked, records=records, timings=timings)
 
 
+def keep_new(prepared: Prepared, seen: dict[str, str], cutoff: datetime | None) -> None:
+    """Keep only stories with something new; a story with old and new articles is an update.
+
+    Args:
+        prepared: the ranked stories and records, changed in place.
+        seen: article key -> date of the digest that already reported it.
+        cutoff: articles published before this are not new (unknown dates count as new).
+    """
+    kept = []
+    for story in prepared.stories:
+        members = story.members()
+        old = {a.id: seen[a.key] for a in members if a.key in seen}
+        stale = {a.id for a in members if a.id not in old and cutoff and a.published and a.published < cutoff}
+        if all(a.id in old or a.id in stale for a in members):
+            for article in members:
+                record = prepared.records[article.id]
+                record.status = "rejected"
+                if article.id in old:
+                    record.reason = f"already reported in the digest of {old[article.id]}"
+                else:
+                    record.reason = f"published {article.published:%Y-%m-%d %H:%M} UTC, before the --since window"
+            continue
+        if old:
+            story.update_of = min(old.values())
+        kept.append(story)
+    prepared.stories = kept
+
+
+def reported_items(digest: Digest) -> list[tuple[str, str, str | None]]:
+    """(key, article id, story id) of every article a digest reported, for the state."""
+    return [(a.key, a.id, item.story.id) for item in digest.stories for a in item.story.members()]
+
+
 def estimate_cost(config: Config, stats: CallStats, backend: ChatBackend) -> float | None:
     """USD cost of the run's tokens: 0 for the embedded model, else by configured or known prices."""
     if getattr(backend, "kind", "endpoint") == "local":
@@ -221,13 +255,13 @@ class Summarizer:
             summary = ask_validated(
                 self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats
             )
-            return StoryDigest(story, "ok", summary, rank), stats
+            return StoryDigest(story, "ok", summary, rank, update_of=story.update_of), stats
         except LLMOutputInvalid as exc:
             error = f"the model's answer failed validation: {exc}"
         except LLMError as exc:
             error = str(exc)
         log.warning("story %s unavailable: %s", story.id, error)
-        return StoryDigest(story, "unavailable", None, rank, error=error), stats
+        return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of), stats
 
     def _extractive(self, story: Story, rank: int, stats: CallStats) -> StoryDigest:
         try:
@@ -240,13 +274,13 @@ class Summarizer:
                 self.config.digest.max_articles_per_story,
                 stats,
             )
-            return StoryDigest(story, "ok", summary, rank, notes=notes)
+            return StoryDigest(story, "ok", summary, rank, notes=notes, update_of=story.update_of)
         except LLMOutputInvalid as exc:
             error = f"no usable English sentence: {exc}"
         except LLMError as exc:
             error = str(exc)
         log.warning("story %s unavailable: %s", story.id, error)
-        return StoryDigest(story, "unavailable", None, rank, error=error)
+        return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of)
 
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
         """The opening paragraph; on failure a plain list of top headlines, and the reason.
@@ -284,6 +318,8 @@ def run(
     console: Console | None = None,
     embedder: Embedder | None = None,
     counter: TokenCounter | None = None,
+    seen: Callable[[list[str]], dict[str, str]] | None = None,
+    cutoff: datetime | None = None,
 ) -> Digest:
     """Make the digest of the given sources.
 
@@ -295,6 +331,8 @@ def run(
         console: progress output.
         embedder: sentence embedder for clustering.
         counter: token counter matching the model.
+        seen: looks up which article keys earlier digests reported (daily runs); None = all new.
+        cutoff: with `seen`, articles published before this are not new.
 
     Returns:
         The digest with its run report; stories that could not be summarized are marked
@@ -304,6 +342,11 @@ def run(
     started = time.perf_counter()
     prompts = Prompts(config.paths.prompts_dir)
     prepared = prepare_stories(sources, config, embedder, console)
+    if seen is not None:
+        before = len(prepared.stories)
+        keep_new(prepared, seen([a.key for s in prepared.stories for a in s.members()]), cutoff)
+        updates = sum(1 for s in prepared.stories if s.update_of)
+        console.info(f"{len(prepared.stories)} of {before} stories have news ({updates} updates of earlier digests)")
     selected = prepared.stories[: config.digest.max_stories]
     for rank, story in enumerate(prepared.stories[config.digest.max_stories :], start=len(selected) + 1):
         for article in story.articles + [c for copies in story.duplicates.values() for c in copies]:

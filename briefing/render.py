@@ -73,6 +73,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "headline": summary.headline if summary else fallback_headline(item),
                 "status": item.status,
                 "error": item.error,
+                "update_of": item.update_of,
                 "languages": item.story.languages,
                 "sentences": [{"text": s.text, "citations": s.citations} for s in summary.sentences] if summary else [],
                 "sources": [source_dict(s) for s in story_sources(item)],
@@ -150,7 +151,8 @@ def to_markdown(digest: Digest) -> str:
         sources = story_sources(item)
         by_id = {s.article.id: s.number for s in sources}
         headline = item.summary.headline if item.summary else fallback_headline(item)
-        lines += [f"## {item.rank}. {_md(headline)}", ""]
+        update = f" (update: first reported {item.update_of})" if item.update_of else ""
+        lines += [f"## {item.rank}. {_md(headline)}{update}", ""]
         if item.summary:
             text = " ".join(_md(s.text) + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences)
             lines += [text, ""]
@@ -196,7 +198,8 @@ def to_text(digest: Digest) -> str:
         sources = story_sources(item)
         by_id = {s.article.id: s.number for s in sources}
         headline = item.summary.headline if item.summary else fallback_headline(item)
-        heading = f"{item.rank}. {headline}"
+        update = f" (update: first reported {item.update_of})" if item.update_of else ""
+        heading = f"{item.rank}. {headline}{update}"
         lines += [heading, "-" * min(len(heading), 78), ""]
         if item.summary:
             lines += [
@@ -223,8 +226,8 @@ _HTML = jinja2.Environment(
 )
 
 
-def to_html(digest: Digest) -> str:
-    """The digest as a self-contained HTML page; everything is escaped."""
+def html_context(digest: Digest) -> dict[str, Any]:
+    """What the HTML templates (page and email) render; links only from the sources, http(s) only."""
     numbers = story_number(digest)
     stories = []
     for item in digest.stories:
@@ -235,6 +238,7 @@ def to_html(digest: Digest) -> str:
                 "rank": item.rank,
                 "id": item.story.id,
                 "headline": item.summary.headline if item.summary else fallback_headline(item),
+                "update_of": item.update_of or "",
                 "ok": item.summary is not None,
                 "error": item.error or "",
                 "sentences": [{"text": s.text, "markers": markers(s, by_id)} for s in item.summary.sentences]
@@ -254,13 +258,23 @@ def to_html(digest: Digest) -> str:
             }
         )
     overview = [{"text": s.text, "stories": [numbers[c] for c in s.citations if c in numbers]} for s in digest.overview]
-    return _HTML.get_template("digest.html.j2").render(
-        title=digest.title,
-        date=digest.date,
-        overview=overview,
-        stories=stories,
-        report=report_line(digest).strip("_"),
-    )
+    return {
+        "title": digest.title,
+        "date": digest.date,
+        "overview": overview,
+        "stories": stories,
+        "report": report_line(digest).strip("_"),
+    }
+
+
+def to_html(digest: Digest) -> str:
+    """The digest as a self-contained HTML page; everything is escaped."""
+    return _HTML.get_template("digest.html.j2").render(**html_context(digest))
+
+
+def to_email_html(digest: Digest, unsubscribe: str | None = None) -> str:
+    """The digest as HTML made for mail clients: tables, inline CSS, no scripts or external assets."""
+    return _HTML.get_template("email.html.j2").render(**html_context(digest), unsubscribe=unsubscribe or "")
 
 
 RENDERERS = {"md": to_markdown, "txt": to_text, "html": to_html}

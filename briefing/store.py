@@ -1,15 +1,20 @@
-"""The state owner: one SQLite file holding the LLM response cache. Only this module writes it."""
+"""The state owner: the LLM response cache and the daily-run state (SQLite). Only this module writes them."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
-from briefing.errors import ConfigError
+from briefing.errors import BriefingError, ConfigError
 from briefing.models import Usage
 
 log = logging.getLogger(__name__)
@@ -76,3 +81,125 @@ class Store:
     def dumps(value: object) -> str:
         """JSON for storage."""
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+STATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    date TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reported (
+    key TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    story_id TEXT,
+    date TEXT NOT NULL,
+    reported_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sends (
+    date TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    sent_at REAL NOT NULL
+);
+"""
+
+
+class State:
+    """Daily-run state: runs, articles already reported, digests sent; and the run lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(STATE_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the state file {path}: {exc}; set state.path to a writable file") from None
+        self._lock_handle: IO[str] | None = None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the run lock; a second run started meanwhile stops with a clear message.
+
+        The lock is an OS file lock: it is released when the process ends, even by a crash.
+        """
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = lock_path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise BriefingError(
+                f"another briefing run is in progress ({holder}); it holds {lock_path}. "
+                "Wait for it to finish: two runs must not send the same digest"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    def start_run(self, date: str) -> int:
+        """Record a run's start; returns its id."""
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO runs (date, started, status) VALUES (?, ?, 'running')", (date, time.time())
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        """Record how a run ended: ok, partial, empty, failed."""
+        with self._db:
+            self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))
+
+    def last_digest_time(self) -> float | None:
+        """When the last run that produced a digest finished (epoch seconds)."""
+        row = self._db.execute("SELECT MAX(finished) FROM runs WHERE status IN ('ok', 'partial')").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def reported_dates(self, keys: list[str]) -> dict[str, str]:
+        """For the keys already reported in an earlier digest, the date of that digest."""
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, date in self._db.execute(f"SELECT key, date FROM reported WHERE key IN ({marks})", chunk):
+                found[str(key)] = str(date)
+        return found
+
+    def mark_reported(self, items: list[tuple[str, str, str | None]], date: str) -> None:
+        """Remember (key, article id, story id) as reported in the digest of `date` (first report wins)."""
+        now = time.time()
+        with self._db:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO reported VALUES (?, ?, ?, ?, ?)",
+                [(key, article_id, story_id, date, now) for key, article_id, story_id in items],
+            )
+
+    def sent(self, date: str) -> tuple[str, str, float] | None:
+        """(message id, recipients, time) of the last send of this date's digest, if any."""
+        row = self._db.execute(
+            "SELECT message_id, recipients, sent_at FROM sends WHERE date = ? ORDER BY sent_at DESC LIMIT 1", (date,)
+        ).fetchone()
+        return (str(row[0]), str(row[1]), float(row[2])) if row else None
+
+    def record_send(self, date: str, message_id: str, recipients: list[str]) -> None:
+        """Remember that this date's digest went out."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO sends VALUES (?, ?, ?, ?)", (date, message_id, ", ".join(recipients), time.time())
+            )
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()

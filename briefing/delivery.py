@@ -1,0 +1,123 @@
+"""Email delivery: the only module that speaks SMTP. Building the message is a pure function."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from briefing.config import EmailConfig
+from briefing.errors import ConfigError, DeliveryError
+from briefing.models import Digest
+from briefing.output import write_atomic
+from briefing.render import fallback_headline, to_email_html, to_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
+MAX_SUBJECT_HEADLINE = 90
+
+
+def subject(digest: Digest, prefix: str = "") -> str:
+    """'Daily briefing 2026-11-23: <top headline>'."""
+    top = ""
+    if digest.stories:
+        first = digest.stories[0]
+        top = first.summary.headline if first.summary else fallback_headline(first)
+        if len(top) > MAX_SUBJECT_HEADLINE:
+            top = top[: MAX_SUBJECT_HEADLINE - 1].rstrip() + "…"
+    text = f"{digest.title} {digest.date}" + (f": {top}" if top else "")
+    return f"{prefix.strip()} {text}".strip()
+
+
+def build_message(digest: Digest, config: EmailConfig, message_id: str | None = None) -> EmailMessage:
+    """The digest as a multipart/alternative message: plain text, then HTML for mail clients.
+
+    Args:
+        digest: the digest to send.
+        config: sender, recipients, unsubscribe target.
+        message_id: reuse an id (a re-send of the same digest keeps its id); new when None.
+    """
+    if not config.to:
+        raise ConfigError("email.to is empty: list at least one recipient (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
+    message = EmailMessage()
+    message["Subject"] = subject(digest, config.subject_prefix)
+    message["From"] = config.sender
+    message["To"] = ", ".join(config.to)
+    message["Date"] = formatdate(localtime=True)
+    domain = config.sender.rpartition("@")[2] or "localhost"
+    message["Message-ID"] = message_id or make_msgid(idstring=f"briefing.{digest.date}", domain=domain)
+    if config.unsubscribe:
+        message["List-Unsubscribe"] = f"<{config.unsubscribe}>"
+        if config.unsubscribe.startswith("https://"):
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["X-Briefing-Date"] = digest.date
+    message.set_content(to_text(digest), subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(
+        to_email_html(digest, config.unsubscribe), subtype="html", charset="utf-8", cte="quoted-printable"
+    )
+    return message
+
+
+def write_eml(message: EmailMessage, path: Path) -> Path:
+    """The exact message, as a .eml file (for --dry-run)."""
+    write_atomic(path, message.as_string())
+    return path
+
+
+def _tls_context(config: EmailConfig) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+    return context
+
+
+def send(message: EmailMessage, config: EmailConfig) -> None:
+    """Send over SMTP (STARTTLS, implicit TLS or plain), logging in when a username is set.
+
+    Raises:
+        DeliveryError: with the server's refusal or the network failure in plain words.
+    """
+    port = config.port or DEFAULT_PORTS[config.security]
+    where = f"{config.host}:{port}"
+    password = config.smtp_password()
+    if config.username and password is None:
+        raise ConfigError("email.username is set but no password: set BRIEFING_EMAIL_PASSWORD or email.password_file")
+    try:
+        client: smtplib.SMTP
+        if config.security == "ssl":
+            client = smtplib.SMTP_SSL(config.host, port, timeout=config.timeout_seconds, context=_tls_context(config))
+        else:
+            client = smtplib.SMTP(config.host, port, timeout=config.timeout_seconds)
+        with client:
+            client.ehlo()
+            if config.security == "starttls":
+                client.starttls(context=_tls_context(config))
+                client.ehlo()
+            if config.username:
+                client.login(config.username, password or "")
+            refused = client.send_message(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"the mail server {where} refused the login for {config.username}: {_reply(exc)}") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(f"the mail server {where} refused every recipient: {', '.join(exc.recipients)}") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(f"the mail server {where} does not support {config.security}: {exc}") from None
+    except smtplib.SMTPServerDisconnected:
+        raise DeliveryError(f"the mail server {where} closed the connection before the message was accepted") from None
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"the mail server {where} refused the message: {_reply(exc)}") from None
+    except ssl.SSLError as exc:
+        raise DeliveryError(f"TLS with {where} failed ({exc.reason}); check email.security and email.ca_file") from None
+    except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError) as exc:
+        raise DeliveryError(f"cannot reach the mail server {where}: {exc}; check email.host and email.port") from None
+    if refused:
+        log.warning("some recipients were refused: %s", ", ".join(refused))
+        raise DeliveryError(f"the mail server {where} refused some recipients: {', '.join(refused)}")
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return f"{exc.smtp_code} {text}"

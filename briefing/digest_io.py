@@ -1,0 +1,97 @@
+"""Read a written digest back from its digest.json (to re-send or re-render it without the LLM)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from briefing.errors import BriefingError
+from briefing.models import Article, Digest, RunReport, Sentence, Story, StoryDigest, StorySummary, Usage
+from briefing.sources.files import parse_date
+
+
+def _article(source: dict[str, Any]) -> Article:
+    return Article(
+        id=str(source["article_id"]),
+        title=str(source.get("title") or ""),
+        text="",
+        url=source.get("url"),
+        source=source.get("outlet"),
+        original_source=source.get("original_source"),
+        language=source.get("language"),
+        published=parse_date(source.get("published")),
+    )
+
+
+def _sentences(items: list[dict[str, Any]]) -> list[Sentence]:
+    return [Sentence(text=str(s["text"]), citations=[str(c) for c in s.get("citations", [])]) for s in items]
+
+
+def digest_from_json(data: dict[str, Any]) -> Digest:
+    """The inverse of render.to_json, for everything rendering needs."""
+    stories = []
+    for number, item in enumerate(data["stories"], start=1):
+        kept: list[Article] = []
+        copies: dict[str, list[Article]] = {}
+        for source in item["sources"]:
+            if source.get("duplicate_of"):
+                copies.setdefault(str(source["duplicate_of"]), []).append(_article(source))
+            else:
+                kept.append(_article(source))
+        story = Story(id=str(item["id"]), articles=kept, duplicates=copies, score=float(item.get("score") or 0))
+        summary = None
+        if item["status"] == "ok":
+            summary = StorySummary(headline=str(item["headline"]), sentences=_sentences(item["sentences"]))
+        stories.append(
+            StoryDigest(
+                story,
+                item["status"],
+                summary,
+                int(item.get("rank") or number),
+                error=item.get("error"),
+                update_of=item.get("update_of"),
+            )
+        )
+    llm = data["report"].get("llm", {})
+    report = RunReport(
+        llm_calls=int(llm.get("calls", 0)),
+        cache_hits=int(llm.get("cache_hits", 0)),
+        usage=Usage(int(llm.get("prompt_tokens", 0)), int(llm.get("completion_tokens", 0))),
+        cost_usd=llm.get("cost_usd"),
+        failures=list(data["report"].get("failures", [])),
+        timings=dict(data["report"].get("timings", {})),
+        model=str(llm.get("model", "")),
+    )
+    from briefing.models import ArticleRecord
+
+    report.articles = [
+        ArticleRecord(
+            id=str(r["id"]), status=r["status"], reason=r.get("reason"), story_id=r.get("story_id"),
+            duplicate_of=r.get("duplicate_of"), fetched_from=str(r.get("fetched_from") or ""),
+        )
+        for r in data["report"].get("articles", [])
+    ]  # fmt: skip
+    overview = _sentences(data.get("overview_sentences") or [{"text": data.get("overview", ""), "citations": []}])
+    return Digest(
+        date=str(data["date"]),
+        title=str(data.get("title") or "Daily briefing"),
+        overview=overview,
+        stories=stories,
+        report=report,
+    )
+
+
+def load_digest(folder: Path) -> Digest:
+    """The digest written in a folder such as output/2026-11-23.
+
+    Raises:
+        BriefingError: when there is no readable digest.json there.
+    """
+    path = folder / "digest.json" if folder.is_dir() else folder
+    try:
+        return digest_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise BriefingError(f"no digest at {path}: run `briefing run` first, or give the folder of a digest") from None
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise BriefingError(f"{path} is not a digest.json briefing wrote ({exc})") from None
