@@ -121,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--since",
         type=_since,
-        help="report only what is new: articles not in an earlier digest and published within the window "
-        "(24h, 90m, 2d) or since the last digest ('last'); stories that grew are marked as updates",
+        help="report only what is new: 'last' = articles no earlier digest reported; a window (24h, 90m, 2d) "
+        "also drops articles published before it; stories that grew are reported again, marked as updates",
     )
     _delivery_flags(run)
 
@@ -180,7 +180,17 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "openai", "trafilatura", "htmldate", "charset_normalizer"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "httpx2",
+        "httpcore2",
+        "openai",
+        "trafilatura",
+        "htmldate",
+        "charset_normalizer",
+        "mail.log",
+    ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
@@ -196,12 +206,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return {"digest": digest, "summary": summary}
 
 
-def _cutoff(since: str | None, state: Any) -> datetime | None:
-    if since is None:
+def _cutoff(since: str | None) -> datetime | None:
+    if since is None or since == "last":
+        # 'last': what no earlier digest reported, whenever it was published (a feed may deliver an
+        # article hours after its date); the state's record of reported articles decides.
         return None
-    if since == "last":
-        last = state.last_digest_time()
-        return datetime.fromtimestamp(last, tz=UTC) if last is not None else None
     match = _DURATION.match(since)
     assert match is not None  # checked by the argument parser
     amount, unit = int(match.group(1)), match.group(2)
@@ -244,7 +253,7 @@ def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
                     console=console,
                     counter=getattr(backend, "token_counter", None),
                     seen=state.reported_dates if args.since else None,
-                    cutoff=_cutoff(args.since, state),
+                    cutoff=_cutoff(args.since),
                 )
             finally:
                 store.close()

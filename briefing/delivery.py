@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import socket
@@ -85,6 +86,7 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
     password = config.smtp_password()
     if config.username and password is None:
         raise ConfigError("email.username is set but no password: set BRIEFING_EMAIL_PASSWORD or email.password_file")
+    stage = "connect"
     try:
         client: smtplib.SMTP
         if config.security == "ssl":
@@ -97,7 +99,9 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
                 client.starttls(context=_tls_context(config))
                 client.ehlo()
             if config.username:
-                client.login(config.username, password or "")
+                stage = "login"
+                _login(client, config.username, password or "")
+            stage = "send"
             refused = client.send_message(message)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"the mail server {where} refused the login for {config.username}: {_reply(exc)}") from None
@@ -106,6 +110,8 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
     except smtplib.SMTPNotSupportedError as exc:
         raise DeliveryError(f"the mail server {where} does not support {config.security}: {exc}") from None
     except smtplib.SMTPServerDisconnected:
+        if stage == "login":  # some servers hang up on a refused login instead of answering 535
+            raise DeliveryError(f"the mail server {where} refused the login for {config.username}") from None
         raise DeliveryError(f"the mail server {where} closed the connection before the message was accepted") from None
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"the mail server {where} refused the message: {_reply(exc)}") from None
@@ -116,6 +122,17 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
     if refused:
         log.warning("some recipients were refused: %s", ", ".join(refused))
         raise DeliveryError(f"the mail server {where} refused some recipients: {', '.join(refused)}")
+
+
+def _login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in; smtplib sends credentials as ASCII only, so non-ASCII ones go as UTF-8 AUTH PLAIN (RFC 4616)."""
+    if (username + password).isascii():
+        client.login(username, password)
+        return
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

@@ -162,11 +162,6 @@ class State:
         with self._db:
             self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))
 
-    def last_digest_time(self) -> float | None:
-        """When the last run that produced a digest finished (epoch seconds)."""
-        row = self._db.execute("SELECT MAX(finished) FROM runs WHERE status IN ('ok', 'partial')").fetchone()
-        return float(row[0]) if row and row[0] is not None else None
-
     def reported_dates(self, keys: list[str]) -> dict[str, str]:
         """For the keys already reported in an earlier digest, the date of that digest."""
         found: dict[str, str] = {}
