@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_install.sh "dev,local"
+# A real headless browser checks the HTML email; install Debian's chromium when we can (root, apt).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing chromium for the browser tests..." >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null 2>&1 \
+    || echo "could not install chromium: the browser tests will be skipped" >&2
+fi
 .venv/bin/ruff check briefing tests bench
 .venv/bin/ruff format --check briefing tests bench
 .venv/bin/mypy

@@ -56,3 +56,10 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(broken, env={})
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "missing.toml", env={})
+
+
+def test_example_config_is_valid() -> None:
+    from tests.conftest import EXAMPLES
+
+    config = load_config(EXAMPLES.parent / "briefing.toml", env={})
+    assert config.email.to and config.input.sources == ["examples/articles"]

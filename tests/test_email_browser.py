@@ -1,0 +1,112 @@
+"""The HTML email in a real headless browser: phone and desktop widths, nothing wider than the screen.
+
+Needs Debian's chromium (scripts/test.sh installs it when it can); skipped, with the reason, if absent.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from briefing.cli import EXIT_OK, main
+from briefing.digest_io import load_digest
+from briefing.render import to_email_html
+from tests.conftest import EXAMPLES
+from tests.openai_server import ScriptedOpenAI
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+# Measures the email after layout and reports to the page around it, which --dump-dom prints.
+PROBE = """<script>
+window.addEventListener('load', function () {
+  var width = window.innerWidth, worst = 0;
+  document.querySelectorAll('body *').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > worst) { worst = r.right; }
+  });
+  var root = document.documentElement;
+  parent.document.body.setAttribute('data-probe', [width, root.scrollWidth, Math.ceil(worst)].join(','));
+});
+</script></body>"""
+# Headless Chromium windows are at least 500px wide: a phone screen is an iframe of its width.
+FRAME = """<!DOCTYPE html><html><body style="margin:0;background:#888">
+<iframe src="{page}" style="width:{width}px;height:2400px;border:0;display:block;background:#fff"></iframe>
+</body></html>"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder served over HTTP on 127.0.0.1 (same origin for the frame and the email)."""
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def email_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("digest")
+    with ScriptedOpenAI() as server, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BRIEFING_LLM_BASE_URL", server.base_url)
+        mp.setenv("BRIEFING_LLM_MODEL", "scripted")
+        mp.setenv("BRIEFING_CACHE_DIR", str(folder / "cache"))
+        mp.setenv("BRIEFING_STATE_PATH", str(folder / "state.sqlite"))
+        code = main(["run", str(EXAMPLES), "--out", str(folder), "--date", "2026-11-23", "--mode", "abstractive", "-q"])
+    assert code == EXIT_OK
+    return to_email_html(load_digest(folder / "2026-11-23"), "mailto:unsubscribe@news.example")
+
+
+def chromium(args: list[str], user_dir: Path) -> str:
+    assert CHROMIUM is not None
+    proc = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={user_dir}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+@pytest.mark.parametrize("width", [375, 1000])
+def test_email_fits_the_screen(email_html: str, width: int, served: tuple[Path, str], tmp_path: Path) -> None:
+    folder, base = served
+    (folder / "email.html").write_text(email_html.replace("</body>", PROBE), encoding="utf-8")
+    (folder / "frame.html").write_text(FRAME.format(page="email.html", width=width), encoding="utf-8")
+    window = f"--window-size={max(width, 500) + 40},2400"
+    dom = chromium(["--virtual-time-budget=5000", window, "--dump-dom", f"{base}/frame.html"], tmp_path / "u1")
+    match = re.search(r'data-probe="(\d+),(\d+),(\d+)"', dom)
+    assert match, "the probe did not run"
+    viewport, scroll_width, rightmost = (int(g) for g in match.groups())
+    assert viewport == width
+    assert scroll_width <= viewport, f"page scrolls sideways: {scroll_width}px wide in {viewport}px"
+    assert rightmost <= viewport, f"an element reaches {rightmost}px in a {viewport}px screen"
+    shot = Path(os.environ.get("BRIEFING_SCREENSHOT_DIR", tmp_path)) / f"email-{width}.png"
+    chromium(["--virtual-time-budget=5000", window, f"--screenshot={shot}", f"{base}/frame.html"], tmp_path / "u2")
+    assert shot.stat().st_size > 10_000  # a real picture, not a blank page
