@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing import __version__
-from briefing.config import ALL_FORMATS, Config, load_config
+from briefing.config import ALL_FORMATS, Config, SourceSpec, load_config
 from briefing.console import Console
 from briefing.errors import BriefingError, ConfigError, LLMError
 
@@ -217,8 +217,8 @@ def _cutoff(since: str | None) -> datetime | None:
     return datetime.now(UTC) - timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
 
 
-def _sources(args: argparse.Namespace, config: Config) -> list[str]:
-    sources = list(args.sources) or list(config.input.sources)
+def _sources(args: argparse.Namespace, config: Config) -> list[str | SourceSpec]:
+    sources: list[str | SourceSpec] = list(args.sources) or list(config.input.sources)
     if not sources:
         raise ConfigError("no sources: give SOURCE arguments, or list them in input.sources in the config file")
     return sources

@@ -83,10 +83,36 @@ class DedupeConfig(_Section):
     near_threshold: float = Field(0.8, gt=0, le=1, description="shingle Jaccard to call a near copy")
 
 
+class SourceSpec(_Section):
+    """One source with its own settings: a file, folder, feed, OPML list or article URL."""
+
+    location: str = Field(description="path or http(s) URL")
+    name: str | None = Field(None, description="outlet name shown for its articles")
+    language: str | None = Field(None, description="language hint, checked against detection")
+    full_text: bool | None = Field(None, description="fetch the article page when a feed entry is a teaser")
+
+
+class FetchConfig(_Section):
+    """How feeds and pages are fetched over HTTP."""
+
+    timeout_seconds: float = Field(15.0, gt=0, description="per request, including a slow body")
+    max_bytes: int = Field(5_000_000, ge=10_000, description="larger responses are refused")
+    max_redirects: int = Field(5, ge=0, le=20)
+    retries: int = Field(2, ge=0, le=5, description="extra tries on 429/5xx and dropped connections")
+    per_host: int = Field(2, ge=1, le=16, description="requests at once to one host")
+    workers: int = Field(8, ge=1, le=64, description="requests at once in all")
+    full_text: bool = Field(True, description="fetch article pages for teaser-only feed entries")
+    teaser_chars: int = Field(600, ge=0, description="entries shorter than this are teasers")
+    page_ttl_hours: float = Field(168.0, ge=0, description="fetched article pages are reused this long")
+    user_agent: str = Field("briefing/0.1 (multilingual news digest; +https://pypi.org/project/briefing/)")
+
+
 class InputConfig(_Section):
     """Where articles come from, and limits on what an article may be."""
 
-    sources: list[str] = Field(default_factory=list, description="sources read when none are given on the command line")
+    sources: list[str | SourceSpec] = Field(
+        default_factory=list, description="sources read when none are given on the command line"
+    )
     min_chars: int = Field(80, ge=0, description="shorter bodies are rejected as empty")
     max_chars: int = Field(200_000, ge=1000, description="longer bodies are cut, and flagged")
     max_file_bytes: int = Field(50_000_000, ge=1000, description="larger files are rejected")
@@ -146,15 +172,16 @@ class PathsConfig(_Section):
 class Config(_Section):
     """The whole validated configuration of one run."""
 
-    llm: LLMConfig = Field(default_factory=LLMConfig)  # type: ignore[arg-type]
-    summary: SummaryConfig = Field(default_factory=SummaryConfig)  # type: ignore[arg-type]
-    cluster: ClusterConfig = Field(default_factory=ClusterConfig)  # type: ignore[arg-type]
-    dedupe: DedupeConfig = Field(default_factory=DedupeConfig)  # type: ignore[arg-type]
-    input: InputConfig = Field(default_factory=InputConfig)  # type: ignore[arg-type]
-    digest: DigestConfig = Field(default_factory=DigestConfig)  # type: ignore[arg-type]
-    paths: PathsConfig = Field(default_factory=PathsConfig)  # type: ignore[arg-type]
-    email: EmailConfig = Field(default_factory=EmailConfig)  # type: ignore[arg-type]
-    state: StateConfig = Field(default_factory=StateConfig)  # type: ignore[arg-type]
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    summary: SummaryConfig = Field(default_factory=SummaryConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    dedupe: DedupeConfig = Field(default_factory=DedupeConfig)
+    input: InputConfig = Field(default_factory=InputConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
 
     def state_path(self) -> Path:
         """The SQLite state file of daily runs."""

@@ -13,7 +13,7 @@ from datetime import datetime
 from briefing.budget import TiktokenCounter, TokenCounter
 from briefing.clean import clean_article
 from briefing.cluster import cluster_articles, story_id
-from briefing.config import Config
+from briefing.config import Config, SourceSpec
 from briefing.console import Console
 from briefing.dedupe import dedupe
 from briefing.embed import Embedder, UseEmbedder
@@ -34,6 +34,7 @@ from briefing.models import (
 from briefing.prompts import Prompts
 from briefing.rank import rank_stories
 from briefing.sources import read_sources
+from briefing.sources.context import ReadContext
 from briefing.summarize import (
     CallStats,
     ask_validated,
@@ -76,7 +77,7 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def prepare_stories(
-    sources: list[str],
+    sources: list[str | SourceSpec],
     config: Config,
     embedder: Embedder | None = None,
     console: Console | None = None,
@@ -84,7 +85,7 @@ def prepare_stories(
     """Read, clean, detect language, fold duplicates, cluster and rank.
 
     Args:
-        sources: files and folders (more kinds of source come from pluggable readers).
+        sources: files, folders, feed and OPML URLs or files, article URLs.
         config: the run's configuration.
         embedder: the sentence embedder (default: the packaged multilingual one).
         console: where progress goes.
@@ -102,7 +103,11 @@ def prepare_stories(
         records[article.id] = ArticleRecord(article.id, "rejected", reason, fetched_from=article.fetched_from)
 
     with timed(timings, "read"):
-        raw, rejections = read_sources(sources, config.input)
+        context = ReadContext(config.input, config.fetch, cache_path=config.cache_dir() / "fetch.sqlite")
+        try:
+            raw, rejections = read_sources(sources, context)
+        finally:
+            context.close()
     for rejection in rejections:
         key = rejection.id
         while key in records:  # two bad files may share a name; each is reported
@@ -310,7 +315,7 @@ class Summarizer:
 
 
 def run(
-    sources: list[str],
+    sources: list[str | SourceSpec],
     config: Config,
     date: str,
     backend: ChatBackend,

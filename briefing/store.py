@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -198,3 +199,78 @@ class State:
     def close(self) -> None:
         """Close the file."""
         self._db.close()
+
+
+HTTP_SCHEMA = """
+CREATE TABLE IF NOT EXISTS http_cache (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    content_type TEXT,
+    final_url TEXT NOT NULL,
+    body BLOB NOT NULL,
+    fetched_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A response kept from an earlier fetch."""
+
+    url: str
+    final_url: str
+    body: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    fetched_at: float
+
+
+class HttpCache:
+    """Fetched feeds and pages with their validators (ETag, Last-Modified); thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(HTTP_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the fetch cache {path}: {exc}; set paths.cache_dir to a writable folder"
+            ) from None
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> CachedPage | None:
+        """The cached response for a URL, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT url, final_url, body, content_type, etag, last_modified, fetched_at "
+                "FROM http_cache WHERE url = ?",
+                (url,),
+            ).fetchone()
+        if row is None:
+            return None
+        return CachedPage(str(row[0]), str(row[1]), bytes(row[2]), str(row[3] or ""), row[4], row[5], float(row[6]))
+
+    def put(self, page: CachedPage) -> None:
+        """Keep a response (replacing an older one)."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    page.url,
+                    page.etag,
+                    page.last_modified,
+                    page.content_type,
+                    page.final_url,
+                    page.body,
+                    page.fetched_at,
+                ),
+            )
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._db.close()

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from briefing.clean import is_furniture, normalise
-from briefing.config import InputConfig
+from briefing.config import InputConfig, SourceSpec
 from briefing.errors import SourceError
 from briefing.models import Article, Rejection
+from briefing.sources.context import ReadContext
 from briefing.sources.decode import decode_bytes
 
 log = logging.getLogger(__name__)
@@ -168,23 +169,28 @@ def parse_html_article(html: str, art_id: str, fetched_from: str, limits: InputC
 class FileReader:
     """Reads files, and folders of files, in the supported formats."""
 
-    def can_read(self, spec: str) -> bool:
+    def can_read(self, spec: SourceSpec) -> bool:
         """Existing paths only; anything else belongs to another reader."""
-        return Path(spec).exists()
+        return Path(spec.location).exists()
 
-    def read(self, spec: str, limits: InputConfig) -> Iterator[Article | Rejection]:
-        """Every article in a file, or in every supported file under a folder."""
-        path = Path(spec)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith("."):
-                    continue
-                if child.suffix.lower() not in SUFFIXES:
-                    yield Rejection(str(child), f"unsupported file type '{child.suffix}'", str(child))
-                    continue
-                yield from self.read_file(child, limits)
-        else:
-            yield from self.read_file(path, limits)
+    def read(self, spec: SourceSpec, ctx: ReadContext) -> Iterator[Article | Rejection]:
+        """Every article in a file, or in every supported file under a folder (feed files included)."""
+        path = Path(spec.location)
+        if not path.is_dir():
+            yield from self.read_file(path, ctx.limits)
+            return
+        from briefing.sources.feeds import FEED_SUFFIXES, FeedReader
+
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            suffix = child.suffix.lower()
+            if child.name.startswith("."):
+                continue
+            if suffix in FEED_SUFFIXES:
+                yield from FeedReader().read(spec.model_copy(update={"location": str(child)}), ctx)
+            elif suffix not in SUFFIXES:
+                yield Rejection(str(child), f"unsupported file type '{child.suffix}'", str(child))
+            else:
+                yield from self.read_file(child, ctx.limits)
 
     def read_file(self, path: Path, limits: InputConfig) -> Iterator[Article | Rejection]:
         """Every article in one file; an unreadable file is one rejection with its reason."""
