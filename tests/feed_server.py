@@ -67,8 +67,9 @@ OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>My news</title><
 class FeedServer:
     """`with FeedServer() as server:`; `server.url(path)`; `server.hits` counts requests per path."""
 
-    def __init__(self, feed_items: list[int] | None = None) -> None:
+    def __init__(self, feed_items: list[int] | None = None, page_delay: float = 0.0) -> None:
         self.feed_items = feed_items or [1, 2, 3]
+        self.page_delay = page_delay  # seconds before each article page: a network round trip
         self.hits: Counter[str] = Counter()
         self.not_modified = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -120,6 +121,7 @@ class FeedServer:
                 elif path == "/subscriptions.opml":
                     self.send(200, OPML.format(base=outer.url("")), "text/x-opml")
                 elif path.startswith("/article/") and path.endswith(".html"):
+                    time.sleep(outer.page_delay)
                     self.send(200, page_html(int(path[len("/article/") : -len(".html")])))
                 elif path == "/moved":
                     self.send(301, "", Location="/feed.xml")

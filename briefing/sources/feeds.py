@@ -187,13 +187,10 @@ class FeedReader:
         if parsed.bozo and not parsed.entries:
             yield Rejection(where, f"malformed feed: {parsed.get('bozo_exception')}", where)
             return
-        if parsed.bozo:
-            log.info(
-                "%s: feed has errors (%s); using the %d entries read",
-                where,
-                parsed.get("bozo_exception"),
-                len(parsed.entries),
-            )
+        damage = ""
+        if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+            damage = f"malformed feed ({parsed.get('bozo_exception')}); {len(parsed.entries)} entries read"
+            log.info("%s: %s", where, damage)
         feed_title = html_to_text(parsed.feed.get("title", "") or "")
         outlet = spec.name or feed_title or urlsplit(base or where).netloc or Path(where).stem
         language = spec.language or parsed.feed.get("language")
@@ -239,7 +236,9 @@ class FeedReader:
             record.pop("author")
             item = article_from_mapping(record, record["id"], f"{where}#{record['id']}", ctx.limits)
             if isinstance(item, Article):
-                item.flags.extend(flags)
+                item.flags.extend(flags + ([damage] if damage else []))
+            elif damage:
+                item.reason = f"{item.reason}; {damage}"
             yield item
 
     def _page_text(self, url: str, ctx: ReadContext) -> str | SourceError:
