@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from briefing.errors import BriefingError, ConfigError
 from briefing.models import Usage
@@ -32,21 +31,24 @@ CREATE TABLE IF NOT EXISTS llm_cache (
 """
 
 
+def open_db(path: Path, schema: str, fix: str) -> sqlite3.Connection:
+    """Open (creating) a SQLite file in WAL mode with its schema; a failure names the setting to fix."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(schema)
+        return db
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"cannot open {path}: {exc}; {fix}") from None
+
+
 class Store:
-    """A thread-safe handle on the state file."""
+    """A thread-safe handle on the LLM response cache."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the state file {path}: {exc}; "
-                "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder"
-            ) from None
+        self._db = open_db(path, SCHEMA, "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder")
         self._lock = threading.Lock()
 
     def cached_response(self, key: str) -> tuple[str, Usage] | None:
@@ -113,14 +115,7 @@ class State:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(STATE_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the state file {path}: {exc}; set state.path to a writable file") from None
-        self._lock_handle: IO[str] | None = None
+        self._db = open_db(path, STATE_SCHEMA, "set state.path to a writable file")
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -231,15 +226,7 @@ class HttpCache:
     """Fetched feeds and pages with their validators (ETag, Last-Modified); thread-safe."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(HTTP_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the fetch cache {path}: {exc}; set paths.cache_dir to a writable folder"
-            ) from None
+        self._db = open_db(path, HTTP_SCHEMA, "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder")
         self._lock = threading.Lock()
 
     def get(self, url: str) -> CachedPage | None:

@@ -8,10 +8,11 @@ itself), /missing (404), /broken (500), /slow (a body that drips), /huge (too la
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_server import LocalServer
 
 PAGES = {
     1: ("Rotterdam dock workers strike over automation plans", "en",
@@ -64,7 +65,7 @@ OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>My news</title><
 <outline text="Talous" type="rss" xmlUrl="{base}/atom.xml"/></body></opml>"""
 
 
-class FeedServer:
+class FeedServer(LocalServer):
     """`with FeedServer() as server:`; `server.url(path)`; `server.hits` counts requests per path."""
 
     def __init__(self, feed_items: list[int] | None = None, page_delay: float = 0.0) -> None:
@@ -72,14 +73,7 @@ class FeedServer:
         self.page_delay = page_delay  # seconds before each article page: a network round trip
         self.hits: Counter[str] = Counter()
         self.not_modified = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        """Absolute URL of a path on this server."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
+        super().__init__(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
@@ -146,11 +140,3 @@ class FeedServer:
                     self.send(404, "not found")
 
         return Handler
-
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

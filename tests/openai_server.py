@@ -14,8 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.local_server import LocalServer
 
 _ARTICLE = re.compile(r'<article id="(A\d+)"[^>]*>\s*Title: (.*)')
 _STORY = re.compile(r'<story id="(S\d+)">\s*Headline: (.*)')
@@ -73,7 +75,7 @@ def answer_from_prompt(messages: list[dict[str, str]]) -> str:
     return json.dumps({"sentences": [{"text": "Nothing to say.", "citations": []}], "prompt": prompt[:20]})
 
 
-class ScriptedOpenAI:
+class ScriptedOpenAI(LocalServer):
     """Start with `with ScriptedOpenAI() as server:`; `server.base_url` is the /v1 URL."""
 
     def __init__(self) -> None:
@@ -81,15 +83,12 @@ class ScriptedOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.transform: Callable[[str], str] | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def base_url(self) -> str:
         """The endpoint to configure as BRIEFING_LLM_BASE_URL."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return self.url("/v1")
 
     @property
     def chat_calls(self) -> int:
@@ -173,11 +172,3 @@ class ScriptedOpenAI:
                     pass  # the client gave up (a timeout test): nothing to do
 
         return Handler
-
-    def __enter__(self) -> ScriptedOpenAI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
