@@ -34,8 +34,13 @@ def story_sources(item: StoryDigest) -> list[Source]:
 
 
 def markers(sentence: Sentence, numbers: dict[str, int]) -> list[int]:
-    """The source numbers a sentence cites."""
-    return [numbers[c] for c in sentence.citations if c in numbers]
+    """The source numbers a sentence cites, in order."""
+    return sorted({numbers[c] for c in sentence.citations if c in numbers})
+
+
+def plural(count: int, word: str) -> str:
+    """'1 duplicate', '2 duplicates'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def story_number(digest: Digest) -> dict[str, int]:
@@ -179,8 +184,9 @@ def report_line(digest: Digest) -> str:
     }
     cost = f", ${report.cost_usd:.4f}" if report.cost_usd is not None else ""
     return (
-        f"_{len(report.articles)} articles read: {counts['used']} used, {counts['duplicate']} duplicates, "
-        f"{counts['rejected']} rejected. {report.llm_calls} LLM calls, {report.cache_hits} cached, "
+        f"_{plural(len(report.articles), 'article')} read: {counts['used']} used, "
+        f"{plural(counts['duplicate'], 'duplicate')}, {counts['rejected']} rejected. "
+        f"{plural(report.llm_calls, 'LLM call')}, {report.cache_hits} cached, "
         f"{report.usage.prompt_tokens + report.usage.completion_tokens} tokens{cost}._"
     )
 
