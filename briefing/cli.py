@@ -101,9 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "sources",
-        nargs="+",
+        nargs="*",
         metavar="SOURCE",
-        help="article files or folders (.txt .md .html .json .jsonl)",
+        help="article files or folders (.txt .md .html .json .jsonl), RSS/Atom feeds and OPML lists "
+        "(URLs or .xml/.rss/.atom/.opml files), article page URLs; default: input.sources from the config",
     )
     run.add_argument("--out", type=Path, help="output folder (default: output, or digest.out_dir)")
     run.add_argument("--date", type=_date, help="date of the digest, YYYY-MM-DD (default: today)")

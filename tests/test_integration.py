@@ -255,3 +255,15 @@ def test_endpoint_without_json_schema_support_gets_json_object_mode(
     assert use_server.requests[0]["response_format"]["type"] == "json_schema"
     assert {r["response_format"]["type"] for r in use_server.requests[1:]} == {"json_object"}
     assert_accounts_for_everything(read_digest(out, DATE))
+
+
+def test_sources_come_from_the_config_when_none_are_given(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    config.write_text(f'[input]\nsources = ["{CORPUS}"]\n[digest]\nout_dir = "{tmp_path / "out"}"\n')
+    assert main(["run", "--config", str(config), "--date", DATE, "-q"]) == EXIT_OK
+    assert len(read_digest(tmp_path / "out", DATE)["stories"]) == 3
+
+
+def test_no_sources_anywhere_is_a_usage_error(use_server: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "-q"]) == EXIT_USAGE
+    assert "input.sources" in capsys.readouterr().err
