@@ -20,7 +20,7 @@ from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.extractive import summarize_extractive
 from briefing.language import assign_language
-from briefing.llm.base import ChatBackend
+from briefing.llm.base import ChatBackend, is_local
 from briefing.models import (
     Article,
     ArticleRecord,
@@ -141,14 +141,13 @@ def prepare_stories(
 
     with timed(timings, "cluster"):
         groups = cluster_articles(result.kept, config.cluster, embedder)
+    copies_of: dict[str, list[Article]] = {}
+    for dup_id, kept_id in result.duplicate_of.items():
+        copies_of.setdefault(kept_id, []).append(by_id[dup_id])
     stories = []
     for group in groups:
-        ids = [a.id for a in group]
-        duplicates: dict[str, list[Article]] = {}
-        for dup_id, kept_id in result.duplicate_of.items():
-            if kept_id in ids:
-                duplicates.setdefault(kept_id, []).append(by_id[dup_id])
-        story = Story(id=story_id(ids), articles=group, duplicates=duplicates)
+        duplicates = {a.id: copies_of[a.id] for a in group if a.id in copies_of}
+        story = Story(id=story_id([a.id for a in group]), articles=group, duplicates=duplicates)
         stories.append(story)
         for article in group:
             records[article.id] = ArticleRecord(
@@ -204,7 +203,7 @@ def reported_items(digest: Digest) -> list[tuple[str, str, str | None]]:
 
 def estimate_cost(config: Config, stats: CallStats, backend: ChatBackend) -> float | None:
     """USD cost of the run's tokens: 0 for the embedded model, else by configured or known prices."""
-    if getattr(backend, "kind", "endpoint") == "local":
+    if is_local(backend):
         return 0.0
     prompt_price, completion_price = (
         config.llm.price_prompt_per_mtok,
@@ -225,7 +224,7 @@ def resolve_mode(config: Config, backend: ChatBackend) -> str:
     """'abstractive' or 'extractive': the configured mode, or by backend when 'auto'."""
     if config.summary.mode != "auto":
         return config.summary.mode
-    return "extractive" if getattr(backend, "kind", "endpoint") == "local" else "abstractive"
+    return "extractive" if is_local(backend) else "abstractive"
 
 
 class Summarizer:
@@ -244,8 +243,19 @@ class Summarizer:
     def story(self, story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
         """Summarize one story; failures give an 'unavailable' story, never an exception."""
         stats = CallStats()
-        if self.mode == "extractive":
-            return self._extractive(story, rank, stats), stats
+        extractive = self.mode == "extractive"
+        try:
+            summary, notes = self._extractive(story, stats) if extractive else (self._abstractive(story, stats), [])
+            return StoryDigest(story, "ok", summary, rank, notes=notes, update_of=story.update_of), stats
+        except LLMOutputInvalid as exc:
+            problem = "no usable English sentence" if extractive else "the model's answer failed validation"
+            error = f"{problem}: {exc}"
+        except LLMError as exc:
+            error = str(exc)
+        log.warning("story %s unavailable: %s", story.id, error)
+        return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of), stats
+
+    def _abstractive(self, story: Story, stats: CallStats) -> StorySummary:
         llm = self.config.llm
         request, refs = build_story_request(
             story,
@@ -256,36 +266,21 @@ class Summarizer:
             temperature=llm.temperature,
             max_articles=self.config.digest.max_articles_per_story,
         )
-        try:
-            summary = ask_validated(
-                self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats
-            )
-            return StoryDigest(story, "ok", summary, rank, update_of=story.update_of), stats
-        except LLMOutputInvalid as exc:
-            error = f"the model's answer failed validation: {exc}"
-        except LLMError as exc:
-            error = str(exc)
-        log.warning("story %s unavailable: %s", story.id, error)
-        return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of), stats
+        summary: StorySummary = ask_validated(
+            self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats
+        )
+        return summary
 
-    def _extractive(self, story: Story, rank: int, stats: CallStats) -> StoryDigest:
-        try:
-            summary, notes = summarize_extractive(
-                story,
-                self.backend,
-                self.prompts,
-                self.config.summary,
-                self.embedder,
-                self.config.digest.max_articles_per_story,
-                stats,
-            )
-            return StoryDigest(story, "ok", summary, rank, notes=notes, update_of=story.update_of)
-        except LLMOutputInvalid as exc:
-            error = f"no usable English sentence: {exc}"
-        except LLMError as exc:
-            error = str(exc)
-        log.warning("story %s unavailable: %s", story.id, error)
-        return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of)
+    def _extractive(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
+        return summarize_extractive(
+            story,
+            self.backend,
+            self.prompts,
+            self.config.summary,
+            self.embedder,
+            self.config.digest.max_articles_per_story,
+            stats,
+        )
 
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
         """The opening paragraph; on failure a plain list of top headlines, and the reason.
@@ -354,7 +349,7 @@ def run(
         console.info(f"{len(prepared.stories)} of {before} stories have news ({updates} updates of earlier digests)")
     selected = prepared.stories[: config.digest.max_stories]
     for rank, story in enumerate(prepared.stories[config.digest.max_stories :], start=len(selected) + 1):
-        for article in story.articles + [c for copies in story.duplicates.values() for c in copies]:
+        for article in story.members():
             record = prepared.records[article.id]
             record.status = "rejected"
             record.reason = f"its story ranked {rank}, below digest.max_stories={config.digest.max_stories}"
@@ -366,7 +361,7 @@ def run(
     with timed(timings, "summarize"):
         bar = console.progress("summarizing stories", len(selected))
         # The in-process model answers one call at a time; more threads would only contend for CPU.
-        workers = 1 if getattr(backend, "kind", "endpoint") == "local" else config.llm.concurrency
+        workers = 1 if is_local(backend) else config.llm.concurrency
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(summarizer.story, story, rank) for rank, story in enumerate(selected, start=1)]
             for future in as_completed(futures):

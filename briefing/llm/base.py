@@ -48,6 +48,11 @@ class ChatResult:
     retries: int = 0
 
 
+def is_local(backend: object) -> bool:
+    """True for the in-process model (answers one call at a time, costs nothing per token)."""
+    return getattr(backend, "kind", "endpoint") == "local"
+
+
 class ChatBackend(Protocol):
     """Anything that answers chat requests."""
 
