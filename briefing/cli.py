@@ -235,8 +235,10 @@ def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
     from briefing.store import State, Store
 
     sources = _sources(args, config)
-    if (args.send or args.dry_run) and not config.email.to:
-        raise ConfigError("email.to is empty: list the recipients to --send to (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
+    if args.send or args.dry_run:
+        from briefing.delivery import require_recipients
+
+        require_recipients(config.email)
     backend = make_backend(config, report=console.info)
     state = State(config.state_path())
     day = args.date or date_cls.today().isoformat()
@@ -313,11 +315,11 @@ def _deliver(digest: Any, config: Config, state: Any, folder: Path, args: argpar
 
 def cmd_send(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing send."""
+    from briefing.delivery import require_recipients
     from briefing.digest_io import load_digest
     from briefing.store import State
 
-    if not config.email.to:
-        raise ConfigError("email.to is empty: list the recipients to send to (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
+    require_recipients(config.email)
     digest = load_digest(args.folder)
     state = State(config.state_path())
     with state.locked():

@@ -15,7 +15,7 @@ from briefing.config import EmailConfig
 from briefing.errors import ConfigError, DeliveryError
 from briefing.models import Digest
 from briefing.output import write_atomic
-from briefing.render import fallback_headline, to_email_html, to_text
+from briefing.render import headline_of, to_email_html, to_text
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,17 @@ def subject(digest: Digest, prefix: str = "") -> str:
     """'Daily briefing 2026-11-23: <top headline>'."""
     top = ""
     if digest.stories:
-        first = digest.stories[0]
-        top = first.summary.headline if first.summary else fallback_headline(first)
+        top = headline_of(digest.stories[0])
         if len(top) > MAX_SUBJECT_HEADLINE:
             top = top[: MAX_SUBJECT_HEADLINE - 1].rstrip() + "…"
     text = f"{digest.title} {digest.date}" + (f": {top}" if top else "")
     return f"{prefix.strip()} {text}".strip()
+
+
+def require_recipients(config: EmailConfig) -> None:
+    """Stop before any work when there is nobody to send to."""
+    if not config.to:
+        raise ConfigError("email.to is empty: list at least one recipient (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
 
 
 def build_message(digest: Digest, config: EmailConfig, message_id: str | None = None) -> EmailMessage:
@@ -43,8 +48,7 @@ def build_message(digest: Digest, config: EmailConfig, message_id: str | None = 
         config: sender, recipients, unsubscribe target.
         message_id: reuse an id (a re-send of the same digest keeps its id); new when None.
     """
-    if not config.to:
-        raise ConfigError("email.to is empty: list at least one recipient (BRIEFING_EMAIL_TO=a@x.org,b@y.org)")
+    require_recipients(config)
     message = EmailMessage()
     message["Subject"] = subject(digest, config.subject_prefix)
     message["From"] = config.sender

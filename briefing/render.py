@@ -38,6 +38,22 @@ def markers(sentence: Sentence, numbers: dict[str, int]) -> list[int]:
     return sorted({numbers[c] for c in sentence.citations if c in numbers})
 
 
+def headline_of(item: StoryDigest) -> str:
+    """The story's headline: the summary's, or the lead article's title when unavailable."""
+    return item.summary.headline if item.summary else fallback_headline(item)
+
+
+def update_note(item: StoryDigest) -> str:
+    """' (update: first reported DATE)' for a story an earlier digest reported, else ''."""
+    return f" (update: first reported {item.update_of})" if item.update_of else ""
+
+
+def safe_url(article: Article) -> str | None:
+    """The article's link if it is http(s); every format renders links through this."""
+    url = article.url
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
 def plural(count: int, word: str) -> str:
     """'1 duplicate', '2 duplicates'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
@@ -75,7 +91,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "id": item.story.id,
                 "rank": item.rank,
                 "score": item.story.score,
-                "headline": summary.headline if summary else fallback_headline(item),
+                "headline": headline_of(item),
                 "status": item.status,
                 "error": item.error,
                 "update_of": item.update_of,
@@ -148,16 +164,12 @@ def to_markdown(digest: Digest) -> str:
     """The digest as Markdown; model text is escaped so it cannot add links or markup."""
     numbers = story_number(digest)
     lines = [f"# {_md(digest.title)} — {digest.date}", ""]
-    overview = " ".join(
-        _md(s.text) + "".join(f" [§{numbers[c]}]" for c in s.citations if c in numbers) for s in digest.overview
-    )
+    overview = " ".join(_md(s.text) + "".join(f" [§{n}]" for n in markers(s, numbers)) for s in digest.overview)
     lines += [overview, ""]
     for item in digest.stories:
         sources = story_sources(item)
         by_id = {s.article.id: s.number for s in sources}
-        headline = item.summary.headline if item.summary else fallback_headline(item)
-        update = f" (update: first reported {item.update_of})" if item.update_of else ""
-        lines += [f"## {item.rank}. {_md(headline)}{update}", ""]
+        lines += [f"## {item.rank}. {_md(headline_of(item))}{update_note(item)}", ""]
         if item.summary:
             text = " ".join(_md(s.text) + "".join(f"[{n}]" for n in markers(s, by_id)) for s in item.summary.sentences)
             lines += [text, ""]
@@ -169,7 +181,8 @@ def to_markdown(digest: Digest) -> str:
         lines.append("Sources:")
         for s in sources:
             title = _md(s.article.title or s.article.id)
-            link = f"[{title}](<{s.article.url}>)" if s.article.url else title
+            url = safe_url(s.article)
+            link = f"[{title}](<{url}>)" if url else title
             lines.append(f"{s.number}. {link} — {_md(_source_line(s))}")
         lines.append("")
     lines.append(report_line(digest))
@@ -197,15 +210,13 @@ def to_text(digest: Digest) -> str:
     title = f"{digest.title} — {digest.date}"
     lines = [title, "=" * len(title), ""]
     lines += [
-        " ".join(s.text + "".join(f" [§{numbers[c]}]" for c in s.citations if c in numbers) for s in digest.overview),
+        " ".join(s.text + "".join(f" [§{n}]" for n in markers(s, numbers)) for s in digest.overview),
         "",
     ]
     for item in digest.stories:
         sources = story_sources(item)
         by_id = {s.article.id: s.number for s in sources}
-        headline = item.summary.headline if item.summary else fallback_headline(item)
-        update = f" (update: first reported {item.update_of})" if item.update_of else ""
-        heading = f"{item.rank}. {headline}{update}"
+        heading = f"{item.rank}. {headline_of(item)}{update_note(item)}"
         lines += [heading, "-" * min(len(heading), 78), ""]
         if item.summary:
             lines += [
@@ -216,8 +227,8 @@ def to_text(digest: Digest) -> str:
             lines += [f"Summary unavailable ({item.error or 'unknown error'}); sources below.", ""]
         for s in sources:
             lines.append(f"  [{s.number}] {s.article.title or s.article.id} — {_source_line(s)}")
-            if s.article.url:
-                lines.append(f"      {s.article.url}")
+            if url := safe_url(s.article):
+                lines.append(f"      {url}")
         lines.append("")
     lines.append(report_line(digest).strip("_"))
     return "\n".join(lines).rstrip() + "\n"
@@ -243,7 +254,7 @@ def html_context(digest: Digest) -> dict[str, Any]:
             {
                 "rank": item.rank,
                 "id": item.story.id,
-                "headline": item.summary.headline if item.summary else fallback_headline(item),
+                "headline": headline_of(item),
                 "update_of": item.update_of or "",
                 "ok": item.summary is not None,
                 "error": item.error or "",
@@ -254,16 +265,14 @@ def html_context(digest: Digest) -> dict[str, Any]:
                     {
                         "number": s.number,
                         "title": s.article.title or s.article.id,
-                        "url": s.article.url
-                        if s.article.url and s.article.url.startswith(("http://", "https://"))
-                        else "",
+                        "url": safe_url(s.article) or "",
                         "detail": _source_line(s),
                     }
                     for s in sources
                 ],
             }
         )
-    overview = [{"text": s.text, "stories": [numbers[c] for c in s.citations if c in numbers]} for s in digest.overview]
+    overview = [{"text": s.text, "stories": markers(s, numbers)} for s in digest.overview]
     return {
         "title": digest.title,
         "date": digest.date,

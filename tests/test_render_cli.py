@@ -61,6 +61,8 @@ def test_markdown_cannot_gain_links_from_model_text() -> None:
     markdown = render_all(digest(), ["md"])["digest.md"]
     assert "](http://evil.example)" not in markdown
     assert "[1][2]" in markdown and "(<https://news.example/a?x=1&y=2>)" in markdown
+    for text in (markdown, render_all(digest(), ["txt"])["digest.txt"]):
+        assert "javascript:" not in text  # a source's non-http link is never rendered as a link
 
 
 def test_json_contract() -> None:
