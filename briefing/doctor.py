@@ -6,7 +6,7 @@ import importlib.util
 import sqlite3
 
 from briefing.config import Config
-from briefing.errors import BriefingError, LLMError
+from briefing.errors import BriefingError, ConfigError, LLMError
 
 
 def _installed(module: str) -> bool:
@@ -76,9 +76,15 @@ def _cache_state(config: Config) -> str:
     path = config.cache_dir() / "briefing.sqlite"
     if not path.exists():
         return f"{path} (created on first run)"
+    from briefing.store import Store
+
     try:
-        with sqlite3.connect(path) as db:
-            count = db.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0]
-        return f"{path} ({count} cached answers)"
+        store = Store(path)
+    except ConfigError as exc:
+        return f"{path} (unreadable: {exc})"
+    try:
+        return f"{path} ({store.cache_size()} cached answers)"
     except sqlite3.Error as exc:
         return f"{path} (unreadable: {exc})"
+    finally:
+        store.close()

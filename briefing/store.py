@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import sqlite3
@@ -79,11 +78,6 @@ class Store:
         """Close the file."""
         with self._lock:
             self._db.close()
-
-    @staticmethod
-    def dumps(value: object) -> str:
-        """JSON for storage."""
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 STATE_SCHEMA = """
