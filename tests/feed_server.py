@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, QuietHandler
 
 PAGES = {
     1: ("Rotterdam dock workers strike over automation plans", "en",
@@ -78,12 +78,7 @@ class FeedServer(LocalServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def send(self, status: int, body: str | bytes, ctype: str = "text/html", **headers: str) -> None:
                 data = body.encode("utf-8") if isinstance(body, str) else body
                 self.send_response(status)

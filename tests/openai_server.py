@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, QuietHandler
 
 _ARTICLE = re.compile(r'<article id="(A\d+)"[^>]*>\s*Title: (.*)')
 _STORY = re.compile(r'<story id="(S\d+)">\s*Headline: (.*)')
@@ -107,12 +107,7 @@ class ScriptedOpenAI(LocalServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 payload = json.loads(self.rfile.read(length) or b"{}")
