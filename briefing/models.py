@@ -93,10 +93,16 @@ class Story:
 
 @dataclass
 class Sentence:
-    """One sentence of a summary with the ids of the articles that support it."""
+    """One sentence of a summary with the ids of the articles that support it.
+
+    A sentence translated from another language keeps the source sentence it was translated
+    from (`original`, in `original_language`), so a reader can compare the two.
+    """
 
     text: str
     citations: list[str]
+    original: str | None = None
+    original_language: str | None = None
 
 
 @dataclass
@@ -135,6 +141,23 @@ class ArticleRecord:
 
 
 @dataclass
+class CheckTally:
+    """How the digest's sentences fared against their sources (see briefing.factcheck)."""
+
+    checked: int = 0
+    passed: int = 0
+    repaired: int = 0
+    dropped: int = 0
+
+    def add(self, other: CheckTally) -> None:
+        """Accumulate another tally."""
+        self.checked += other.checked
+        self.passed += other.passed
+        self.repaired += other.repaired
+        self.dropped += other.dropped
+
+
+@dataclass
 class RunReport:
     """Everything that happened in a run: every input accounted for, and what it cost."""
 
@@ -150,6 +173,7 @@ class RunReport:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     retries: int = 0
     reasks: int = 0
+    checks: CheckTally = field(default_factory=CheckTally)
 
 
 @dataclass
