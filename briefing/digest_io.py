@@ -7,7 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from briefing.errors import BriefingError
-from briefing.models import Article, Digest, RunReport, Sentence, Story, StoryDigest, StorySummary, Usage
+from briefing.models import (
+    Article,
+    ArticleRecord,
+    CheckTally,
+    Digest,
+    RunReport,
+    Sentence,
+    Story,
+    StoryDigest,
+    StorySummary,
+    Usage,
+)
 from briefing.sources.files import parse_date
 
 
@@ -24,8 +35,26 @@ def _article(source: dict[str, Any]) -> Article:
     )
 
 
+def _sentence(item: dict[str, Any]) -> Sentence:
+    # "original" is absent in digests written before it existed, and null for sentences quoted from English.
+    original = item.get("original") or {}
+    if not isinstance(original, dict):
+        raise TypeError(f"a sentence's original is {type(original).__name__}, not an object")
+    text, language = original.get("text"), original.get("language")
+    return Sentence(
+        text=str(item["text"]),
+        citations=[str(c) for c in item.get("citations", [])],
+        original=None if text is None else str(text),
+        original_language=None if language is None else str(language),
+    )
+
+
 def _sentences(items: list[dict[str, Any]]) -> list[Sentence]:
-    return [Sentence(text=str(s["text"]), citations=[str(c) for c in s.get("citations", [])]) for s in items]
+    return [_sentence(s) for s in items]
+
+
+def _checks(data: dict[str, Any]) -> CheckTally:
+    return CheckTally(**{name: int(data.get(name) or 0) for name in ("checked", "passed", "repaired", "dropped")})
 
 
 def digest_from_json(data: dict[str, Any]) -> Digest:
@@ -53,24 +82,29 @@ def digest_from_json(data: dict[str, Any]) -> Digest:
                 update_of=item.get("update_of"),
             )
         )
-    llm = data["report"].get("llm", {})
+    written = data["report"]
+    llm = written.get("llm", {})
     report = RunReport(
         llm_calls=int(llm.get("calls", 0)),
         cache_hits=int(llm.get("cache_hits", 0)),
         usage=Usage(int(llm.get("prompt_tokens", 0)), int(llm.get("completion_tokens", 0))),
         cost_usd=llm.get("cost_usd"),
-        failures=list(data["report"].get("failures", [])),
-        timings=dict(data["report"].get("timings", {})),
+        failures=list(written.get("failures", [])),
+        timings=dict(written.get("timings", {})),
         model=str(llm.get("model", "")),
+        mode=str(llm.get("mode") or ""),
+        warnings=list(written.get("warnings", [])),
+        retries=int(llm.get("retries") or 0),
+        reasks=int(llm.get("reasks") or 0),
+        checks=_checks(written.get("checks") or {}),
     )
-    from briefing.models import ArticleRecord
-
     report.articles = [
         ArticleRecord(
             id=str(r["id"]), status=r["status"], reason=r.get("reason"), story_id=r.get("story_id"),
             duplicate_of=r.get("duplicate_of"), fetched_from=str(r.get("fetched_from") or ""),
+            language=r.get("language"),
         )
-        for r in data["report"].get("articles", [])
+        for r in written.get("articles", [])
     ]  # fmt: skip
     overview = _sentences(data.get("overview_sentences") or [{"text": data.get("overview", ""), "citations": []}])
     return Digest(

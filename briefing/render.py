@@ -9,9 +9,12 @@ from typing import Any
 
 import jinja2
 
-from briefing.models import Article, Digest, Sentence, StoryDigest
+from briefing.models import Article, CheckTally, Digest, Sentence, StoryDigest
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!])")
+# Languages written right to left: their originals get dir="rtl", not "auto", because "auto"
+# guesses from the first strong character and an Arabic sentence may begin with a Latin name.
+_RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,31 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def shown_original(sentence: Sentence) -> str | None:
+    """The source-language sentence worth showing beside a translation, or None (quoted English)."""
+    original = (sentence.original or "").strip()
+    return original if original and original != sentence.text.strip() else None
+
+
+def text_direction(language: str | None) -> str:
+    """The HTML dir value for text in a language: rtl when known to be, else auto."""
+    base = (language or "").split("-")[0].split("_")[0].lower()
+    return "rtl" if base in _RTL_LANGUAGES else "auto"
+
+
+def sentence_dict(sentence: Sentence) -> dict[str, Any]:
+    """A sentence as it appears in digest.json; `original` is null unless it was translated."""
+    original = None
+    if sentence.original is not None:
+        original = {"language": sentence.original_language, "text": sentence.original}
+    return {"text": sentence.text, "citations": sentence.citations, "original": original}
+
+
+def checks_dict(checks: CheckTally) -> dict[str, int]:
+    """The sentence-check tally as it appears in digest.json."""
+    return {"checked": checks.checked, "passed": checks.passed, "repaired": checks.repaired, "dropped": checks.dropped}
+
+
 def story_number(digest: Digest) -> dict[str, int]:
     """Story id -> its position in the digest (1-based)."""
     return {item.story.id: item.rank for item in digest.stories}
@@ -96,7 +124,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "error": item.error,
                 "update_of": item.update_of,
                 "languages": item.story.languages,
-                "sentences": [{"text": s.text, "citations": s.citations} for s in summary.sentences] if summary else [],
+                "sentences": [sentence_dict(s) for s in summary.sentences] if summary else [],
                 "sources": [source_dict(s) for s in story_sources(item)],
             }
         )
@@ -104,7 +132,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
         "date": digest.date,
         "title": digest.title,
         "overview": " ".join(s.text for s in digest.overview),
-        "overview_sentences": [{"text": s.text, "citations": s.citations} for s in digest.overview],
+        "overview_sentences": [sentence_dict(s) for s in digest.overview],
         "stories": stories,
         "report": {
             "articles": [
@@ -130,6 +158,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "retries": report.retries,
                 "reasks": report.reasks,
             },
+            "checks": checks_dict(report.checks),
             "failures": report.failures,
             "warnings": report.warnings,
             "timings": report.timings,
@@ -158,6 +187,11 @@ def _source_line(source: Source) -> str:
     if source.duplicate_of:
         parts.append(f"copy of {source.duplicate_of}")
     return ", ".join(parts)
+
+
+# Markdown and plain text show the English sentences only: an original after every translated
+# sentence would double the text a reader scans. The originals are in digest.html (expandable),
+# the HTML email (hover) and digest.json.
 
 
 def to_markdown(digest: Digest) -> str:
@@ -189,8 +223,18 @@ def to_markdown(digest: Digest) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def checks_line(checks: CheckTally) -> str:
+    """'24 sentences checked: 20 passed, 2 repaired, 2 dropped. ', or '' when nothing was checked."""
+    if not checks.checked:
+        return ""
+    return (
+        f"{plural(checks.checked, 'sentence')} checked: {checks.passed} passed, "
+        f"{checks.repaired} repaired, {checks.dropped} dropped. "
+    )
+
+
 def report_line(digest: Digest) -> str:
-    """One line accounting for every input and the LLM cost."""
+    """One line accounting for every input, the sentence checks and the LLM cost."""
     report = digest.report
     counts = {
         status: sum(1 for r in report.articles if r.status == status) for status in ("used", "duplicate", "rejected")
@@ -199,6 +243,7 @@ def report_line(digest: Digest) -> str:
     return (
         f"_{plural(len(report.articles), 'article')} read: {counts['used']} used, "
         f"{plural(counts['duplicate'], 'duplicate')}, {counts['rejected']} rejected. "
+        f"{checks_line(report.checks)}"
         f"{plural(report.llm_calls, 'LLM call')}, {report.cache_hits} cached, "
         f"{report.usage.prompt_tokens + report.usage.completion_tokens} tokens{cost}._"
     )
@@ -243,6 +288,22 @@ _HTML = jinja2.Environment(
 )
 
 
+def sentence_context(sentence: Sentence, cited: list[int]) -> dict[str, Any]:
+    """A sentence for the HTML templates: its text, the numbers it cites, and its original if translated."""
+    original = shown_original(sentence)
+    language = (sentence.original_language or "").strip()
+    prefix = f"Original ({language})" if language else "Original"
+    return {
+        "text": sentence.text,
+        "markers": cited,
+        "original": original or "",
+        "language": language,
+        "label": language or "original",  # the tag's text
+        "dir": text_direction(language),
+        "title": f"{prefix}: {original}" if original else "",
+    }
+
+
 def html_context(digest: Digest) -> dict[str, Any]:
     """What the HTML templates (page and email) render; links only from the sources, http(s) only."""
     numbers = story_number(digest)
@@ -258,7 +319,7 @@ def html_context(digest: Digest) -> dict[str, Any]:
                 "update_of": item.update_of or "",
                 "ok": item.summary is not None,
                 "error": item.error or "",
-                "sentences": [{"text": s.text, "markers": markers(s, by_id)} for s in item.summary.sentences]
+                "sentences": [sentence_context(s, markers(s, by_id)) for s in item.summary.sentences]
                 if item.summary
                 else [],
                 "sources": [
@@ -272,7 +333,7 @@ def html_context(digest: Digest) -> dict[str, Any]:
                 ],
             }
         )
-    overview = [{"text": s.text, "stories": markers(s, numbers)} for s in digest.overview]
+    overview = [sentence_context(s, markers(s, numbers)) for s in digest.overview]
     return {
         "title": digest.title,
         "date": digest.date,

@@ -1,4 +1,4 @@
-"""The HTML email in a real headless browser: phone and desktop widths, nothing wider than the screen.
+"""The HTML email and page in a real headless browser: phone and desktop widths, nothing wider than the screen.
 
 Needs Debian's chromium (scripts/test.sh installs it when it can); skipped, with the reason, if absent.
 """
@@ -19,7 +19,8 @@ import pytest
 
 from briefing.cli import EXIT_OK, main
 from briefing.digest_io import load_digest
-from briefing.render import to_email_html
+from briefing.models import Digest
+from briefing.render import to_email_html, to_html
 from tests.conftest import EXAMPLES
 from tests.openai_server import ScriptedOpenAI
 
@@ -36,16 +37,27 @@ FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
-# Measures the email after layout and reports to the page around it, which --dump-dom prints.
+# A translation's original long enough to wrap several times, with a 154-letter word that must break too.
+LONG_ORIGINAL = (
+    "Eduskunnan valtiovarainvaliokunta hyväksyi tiistaina hallituksen esityksen, jonka mukaan "
+    + "lentokonesuihkuturbiinimoottoriapumekaanikkoaliupseerioppilaskoulutusohjelma" * 2
+    + " lakkautetaan vuoden 2027 alusta, ja säästöjen arvioidaan nousevan 120 miljoonaan euroon. " * 4
+).strip()
+# Opens every <details> (the page's originals), measures after layout and reports to the page around it,
+# which --dump-dom prints: window width, scroll width, rightmost edge, how many originals are visible.
 PROBE = """<script>
 window.addEventListener('load', function () {
-  var width = window.innerWidth, worst = 0;
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  var width = window.innerWidth, worst = 0, shown = 0;
   document.querySelectorAll('body *').forEach(function (el) {
     var r = el.getBoundingClientRect();
     if (r.width > 0 && r.right > worst) { worst = r.right; }
   });
+  document.querySelectorAll('span[title^="Original ("], details.orig[open] > .orig-text').forEach(function (el) {
+    if (el.getBoundingClientRect().width > 0) { shown += 1; }
+  });
   var root = document.documentElement;
-  parent.document.body.setAttribute('data-probe', [width, root.scrollWidth, Math.ceil(worst)].join(','));
+  parent.document.body.setAttribute('data-probe', [width, root.scrollWidth, Math.ceil(worst), shown].join(','));
 });
 </script></body>"""
 # Headless Chromium windows are at least 500px wide: a phone screen is an iframe of its width.
@@ -69,7 +81,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 
 @pytest.fixture(scope="module")
-def email_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+def digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
+    """A real run's digest, its first sentence made a translation with a long original."""
     folder = tmp_path_factory.mktemp("digest")
     with ScriptedOpenAI() as server, pytest.MonkeyPatch.context() as mp:
         mp.setenv("BRIEFING_LLM_BASE_URL", server.base_url)
@@ -78,7 +91,17 @@ def email_html(tmp_path_factory: pytest.TempPathFactory) -> str:
         mp.setenv("BRIEFING_STATE_PATH", str(folder / "state.sqlite"))
         code = main(["run", str(EXAMPLES), "--out", str(folder), "--date", "2026-11-23", "--mode", "abstractive", "-q"])
     assert code == EXIT_OK
-    return to_email_html(load_digest(folder / "2026-11-23"), "mailto:unsubscribe@news.example")
+    digest = load_digest(folder / "2026-11-23")
+    summary = digest.stories[0].summary
+    assert summary is not None
+    summary.sentences[0].original, summary.sentences[0].original_language = LONG_ORIGINAL, "fi"
+    return digest
+
+
+@pytest.fixture(scope="module")
+def pages(digest: Digest) -> dict[str, str]:
+    """The email and the digest page, by name."""
+    return {"email": to_email_html(digest, "mailto:unsubscribe@news.example"), "page": to_html(digest)}
 
 
 def chromium(args: list[str], user_dir: Path) -> str:
@@ -95,18 +118,22 @@ def chromium(args: list[str], user_dir: Path) -> str:
 
 
 @pytest.mark.parametrize("width", [375, 1000])
-def test_email_fits_the_screen(email_html: str, width: int, served: tuple[Path, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["email", "page"])
+def test_html_fits_the_screen(
+    pages: dict[str, str], name: str, width: int, served: tuple[Path, str], tmp_path: Path
+) -> None:
     folder, base = served
-    (folder / "email.html").write_text(email_html.replace("</body>", PROBE), encoding="utf-8")
-    (folder / "frame.html").write_text(FRAME.format(page="email.html", width=width), encoding="utf-8")
+    (folder / f"{name}.html").write_text(pages[name].replace("</body>", PROBE), encoding="utf-8")
+    (folder / "frame.html").write_text(FRAME.format(page=f"{name}.html", width=width), encoding="utf-8")
     window = f"--window-size={max(width, 500) + 40},2400"
     dom = chromium(["--virtual-time-budget=5000", window, "--dump-dom", f"{base}/frame.html"], tmp_path / "u1")
-    match = re.search(r'data-probe="(\d+),(\d+),(\d+)"', dom)
+    match = re.search(r'data-probe="(\d+),(\d+),(\d+),(\d+)"', dom)
     assert match, "the probe did not run"
-    viewport, scroll_width, rightmost = (int(g) for g in match.groups())
+    viewport, scroll_width, rightmost, originals = (int(g) for g in match.groups())
     assert viewport == width
+    assert originals == 1, "the long original is not there to hover (email) or open (page)"
     assert scroll_width <= viewport, f"page scrolls sideways: {scroll_width}px wide in {viewport}px"
     assert rightmost <= viewport, f"an element reaches {rightmost}px in a {viewport}px screen"
-    shot = Path(os.environ.get("BRIEFING_SCREENSHOT_DIR", tmp_path)) / f"email-{width}.png"
+    shot = Path(os.environ.get("BRIEFING_SCREENSHOT_DIR", tmp_path)) / f"{name}-{width}.png"
     chromium(["--virtual-time-budget=5000", window, f"--screenshot={shot}", f"{base}/frame.html"], tmp_path / "u2")
     assert shot.stat().st_size > 10_000  # a real picture, not a blank page

@@ -79,7 +79,9 @@ def test_json_contract() -> None:
         "published",
     }
     assert story["sources"][1]["duplicate_of"] == "a-1"
-    assert set(data["report"]) >= {"articles", "llm", "failures", "timings"}
+    assert set(story["sentences"][0]) >= {"text", "citations", "original"}
+    assert set(data["report"]) >= {"articles", "llm", "failures", "timings", "checks"}
+    assert set(data["report"]["checks"]) == {"checked", "passed", "repaired", "dropped"}
     assert set(data["report"]["llm"]) >= {
         "calls",
         "cache_hits",
