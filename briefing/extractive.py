@@ -18,10 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefing.budget import split_sentences
+from briefing.clean import balance_quotes, sentence_furniture, strip_inline_label
 from briefing.config import SummaryConfig
 from briefing.embed import Embedder
 from briefing.entities import extract
 from briefing.errors import LLMOutputInvalid
+from briefing.factcheck import Problem, check_sentence, english_notation, keep_terms
 from briefing.language import detect
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import Article, Sentence, Story, StorySummary
@@ -41,6 +43,15 @@ TRANSLATE_MAX_TOKENS = 320
 HEADLINE_MAX_TOKENS = 40
 MAX_HEADLINE_WORDS = 16
 CONFIDENT = 0.9
+# Two sentences in different articles this close (cross-lingual cosine or shared names and
+# figures) state the same fact, when the fact check also finds nothing that disagrees.
+ALIGN = 0.6
+# Problems that make another article's sentence not a statement of the same fact.
+HARD_PROBLEMS = frozenset(["number", "calendar", "unit", "direction", "negation"])
+# Share of a headline's content words that must appear in the checked sentences.
+HEADLINE_SUPPORT = 0.7
+DROPPED = "sentence dropped"
+EXAMPLES_FILE = "translate_examples.json"
 LANGUAGE_NAMES = {
     "ar": "Arabic", "da": "Danish", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
     "et": "Estonian", "fi": "Finnish", "fr": "French", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
@@ -68,7 +79,10 @@ def candidates(story: Story, config: SummaryConfig, max_articles: int) -> list[C
     """Sentences of the story's articles that are long enough to say something and not questions."""
     found = []
     for article in story.articles[:max_articles]:
-        for position, sentence in enumerate(split_sentences(article.text)):
+        for position, raw in enumerate(split_sentences(article.text)):
+            if sentence_furniture(raw):
+                continue
+            sentence = balance_quotes(strip_inline_label(raw))
             if not config.min_sentence_chars <= len(sentence) <= config.max_sentence_chars:
                 continue
             if sentence.endswith("?") or sum(ch.isalpha() for ch in sentence) < len(sentence) * 0.5:
@@ -96,7 +110,7 @@ def similarity_matrix(cands: list[Candidate], embedder: Embedder) -> np.ndarray:
     return np.asarray(np.maximum(cosine, keys))
 
 
-def select(cands: list[Candidate], count: int, embedder: Embedder) -> list[Candidate]:
+def select(cands: list[Candidate], count: int, sim: np.ndarray) -> list[int]:
     """The most central sentences, avoiding repeats (maximal marginal relevance).
 
     Centrality is support from the story's other articles (a fact several outlets report), or,
@@ -105,7 +119,6 @@ def select(cands: list[Candidate], count: int, embedder: Embedder) -> list[Candi
     """
     if not cands:
         return []
-    sim = similarity_matrix(cands, embedder)
     articles = [c.article.id for c in cands]
     relevance = []
     for i, cand in enumerate(cands):
@@ -135,7 +148,7 @@ def select(cands: list[Candidate], count: int, embedder: Embedder) -> list[Candi
             break
         chosen.append(best)
     # Read like a news story: earlier sentences (leads) first, then by centrality.
-    return [cands[i] for i in sorted(chosen, key=lambda i: (cands[i].position, chosen.index(i)))]
+    return sorted(chosen, key=lambda i: (cands[i].position, chosen.index(i)))
 
 
 def language_name(code: str | None) -> str:
@@ -143,16 +156,39 @@ def language_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", code or "unknown-language")
 
 
-def translation_request(cand: Candidate, prompts: Prompts, attempt: int) -> ChatRequest:
-    """A short prompt asking for one sentence in English; stricter and warmer on a retry."""
+def translation_request(
+    cand: Candidate, prompts: Prompts, attempt: int, problems: list[Problem] | None = None
+) -> ChatRequest:
+    """A literal-translation prompt for one sentence, after a worked example in its language.
+
+    The sentence's figures and names are listed as must-keep terms. A re-ask states what was
+    wrong (the fact check's problems) or, on `attempt` > 0 without problems, that the answer was
+    not English. Decoding is greedy: the most literal reading, and reproducible.
+    """
+    language = cand.article.language or ""
+    system = prompts.render("translate_system.j2")
+    messages: list[tuple[str, str]] = [("system", system)]
+    example = prompts.data(EXAMPLES_FILE).get(language)
+    if isinstance(example, dict):
+        shown = prompts.render(
+            "translate.j2",
+            language=language_name(language),
+            sentence=defuse(example["sentence"]),
+            keep=example.get("keep", []),
+            problems=[],
+            strict=False,
+        )
+        messages += [("user", shown), ("assistant", example["english"])]
     user = prompts.render(
-        "translate.j2", language=language_name(cand.article.language), sentence=defuse(cand.text), strict=attempt > 0
+        "translate.j2",
+        language=language_name(language),
+        sentence=defuse(cand.text),
+        keep=[defuse(t) for t in keep_terms(cand.text, language)],
+        problems=[str(p) for p in problems or []],
+        strict=attempt > 0 and not problems,
     )
-    return ChatRequest(
-        messages=(("system", prompts.render("translate_system.j2")), ("user", user)),
-        temperature=0.0 if attempt == 0 else 0.3,
-        max_tokens=TRANSLATE_MAX_TOKENS,
-    )
+    messages.append(("user", user))
+    return ChatRequest(messages=tuple(messages), temperature=0.0, max_tokens=TRANSLATE_MAX_TOKENS)
 
 
 def _first_line(text: str) -> str:
@@ -180,7 +216,7 @@ def check_translation(cand: Candidate, answer: str) -> str:
     Raises:
         LLMOutputInvalid: empty, copied, in the source language, or rambling.
     """
-    text = clean_model_text(_first_line(answer), 4 * len(cand.text) + 200)
+    text = english_notation(clean_model_text(_first_line(answer), 4 * len(cand.text) + 200))
     if not text:
         raise LLMOutputInvalid("empty translation")
     if _fold(text) == _fold(cand.text):
@@ -229,21 +265,92 @@ def fallback_headline(story: Story, sentences: list[str]) -> str:
     return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
 
 
-def merge_repeats(sentences: list[Sentence], embedder: Embedder) -> list[Sentence]:
+@dataclass
+class Drafted:
+    """A digest sentence with the candidate it came from (for finding its other supporters)."""
+
+    sentence: Sentence
+    origin: int
+
+
+def merge_repeats(drafts: list[Drafted], embedder: Embedder) -> list[Drafted]:
     """Fold English sentences that state the same fact into the first, which then cites both sources."""
-    if len(sentences) < 2 or "en" not in embedder.languages:
-        return sentences
-    vectors = embedder.encode([s.text for s in sentences])
+    if len(drafts) < 2 or "en" not in embedder.languages:
+        return drafts
+    vectors = embedder.encode([d.sentence.text for d in drafts])
     kept: list[int] = []
-    for i, sentence in enumerate(sentences):
+    for i, draft in enumerate(drafts):
         twin = next((k for k in kept if float(vectors[i] @ vectors[k]) >= SAME_FACT), None)
         if twin is None:
             kept.append(i)
             continue
-        for article_id in sentence.citations:
-            if article_id not in sentences[twin].citations:
-                sentences[twin].citations.append(article_id)
-    return [sentences[k] for k in kept]
+        for article_id in draft.sentence.citations:
+            if article_id not in drafts[twin].sentence.citations:
+                drafts[twin].sentence.citations.append(article_id)
+    return [drafts[k] for k in kept]
+
+
+def english_twin(index: int, cands: list[Candidate], sim: np.ndarray) -> int | None:
+    """An English candidate stating the same fact as a foreign one: quoted instead of translated."""
+    cand = cands[index]
+    best, best_value = None, ALIGN
+    for j, other in enumerate(cands):
+        if other.article.language != "en" or other.article.id == cand.article.id or sim[index, j] < best_value:
+            continue
+        if not _disagrees(other.text, cand):
+            best, best_value = j, float(sim[index, j])
+    return best
+
+
+def _disagrees(english: str, cand: Candidate) -> bool:
+    return any(p.kind in HARD_PROBLEMS for p in check_sentence(english, cand.text, cand.article.language))
+
+
+def translate_checked(
+    cand: Candidate, backend: ChatBackend, prompts: Prompts, config: SummaryConfig, stats: CallStats
+) -> tuple[str | None, str]:
+    """The candidate in English, checked against it: (text, "passed" | "repaired") or (None, why not).
+
+    An answer that is not English is asked again (up to summary.translate_attempts); an English
+    answer that disagrees with the source is asked again once with the problems stated, and
+    left out if it still disagrees.
+    """
+    english, why = None, ""
+    for attempt in range(config.translate_attempts):
+        answer = call_backend(backend, translation_request(cand, prompts, attempt), stats)
+        try:
+            english = check_translation(cand, answer)
+            break
+        except LLMOutputInvalid as exc:
+            log.debug("translation of a sentence of %s refused (attempt %d): %s", cand.article.id, attempt + 1, exc)
+            stats.reasks += 1 if attempt + 1 < config.translate_attempts else 0
+            why = str(exc)
+    if english is None:
+        return None, why
+    problems = check_sentence(english, cand.text, cand.article.language)
+    if not problems:
+        return english, "passed"
+    log.debug("translation of a sentence of %s disagrees with it: %s", cand.article.id, problems)
+    stats.reasks += 1
+    answer = call_backend(backend, translation_request(cand, prompts, 1, problems), stats)
+    try:
+        repaired = check_translation(cand, answer)
+    except LLMOutputInvalid as exc:
+        return None, f"{'; '.join(map(str, problems))}; the re-asked answer: {exc}"
+    still = check_sentence(repaired, cand.text, cand.article.language)
+    if still:
+        return None, "; ".join(map(str, still))
+    return repaired, "repaired"
+
+
+def add_supporters(drafts: list[Drafted], cands: list[Candidate], sim: np.ndarray) -> None:
+    """Cite every article with a sentence that states a drafted sentence's fact."""
+    for draft in drafts:
+        for j, other in enumerate(cands):
+            if other.article.id in draft.sentence.citations or sim[draft.origin, j] < ALIGN:
+                continue
+            if not _disagrees(draft.sentence.text, other) and not _disagrees(cands[draft.origin].text, other):
+                draft.sentence.citations.append(other.article.id)
 
 
 def summarize_extractive(
@@ -255,49 +362,111 @@ def summarize_extractive(
     max_articles: int,
     stats: CallStats,
 ) -> tuple[StorySummary, list[str]]:
-    """Summarize a story by picking and translating sentences.
+    """Summarize a story by picking sentences, quoting English ones and translating the rest.
+
+    A foreign sentence whose fact an English article states is replaced by the English one;
+    every translation is checked against its source (briefing.factcheck) and re-asked or left
+    out; every article stating a sentence's fact is cited.
 
     Returns:
-        The summary and the problems met (sentences dropped because no English translation came
-        back, a headline that fell back); the caller reports them.
+        The summary and the problems met (sentences left out and why, uncited articles, a
+        headline that fell back); the caller reports them.
 
     Raises:
-        LLMOutputInvalid: when no sentence could be put into English.
+        LLMOutputInvalid: when no sentence could be put into faithful English.
         LLMError: when the backend fails.
     """
-    picked = select(candidates(story, config, max_articles), config.sentences, embedder)
+    cands = candidates(story, config, max_articles)
+    sim = similarity_matrix(cands, embedder)
+    picked = select(cands, config.sentences, sim)
     if not picked:
         raise LLMOutputInvalid("no sentence in the story's articles is long enough to quote")
     problems: list[str] = []
-    sentences: list[Sentence] = []
-    for cand in picked:
-        if cand.article.language == "en":
-            sentences.append(Sentence(text=cand.text, citations=[cand.article.id]))
+    drafts: list[Drafted] = []
+    for index in picked:
+        cand = cands[index]
+        stats.checks.checked += 1
+        twin = english_twin(index, cands, sim) if cand.article.language != "en" else index
+        if twin is not None:
+            ids = list(dict.fromkeys([cands[twin].article.id, cand.article.id]))
+            drafts.append(Drafted(Sentence(text=cands[twin].text, citations=ids), twin))
+            stats.checks.passed += 1
             continue
-        last = ""
-        for attempt in range(config.translate_attempts):
-            answer = call_backend(backend, translation_request(cand, prompts, attempt), stats)
-            try:
-                sentences.append(Sentence(text=check_translation(cand, answer), citations=[cand.article.id]))
-                break
-            except LLMOutputInvalid as exc:
-                log.debug("translation of a sentence of %s refused (attempt %d): %s", cand.article.id, attempt + 1, exc)
-                stats.reasks += 1 if attempt + 1 < config.translate_attempts else 0
-                last = str(exc)
-        else:
-            problems.append(f"a sentence of {cand.article.id} was left out: {last}")
-    if not sentences:
-        raise LLMOutputInvalid("no sentence could be translated into English: " + "; ".join(problems))
-    sentences = merge_repeats(sentences, embedder)
+        english, outcome = translate_checked(cand, backend, prompts, config, stats)
+        if english is None:
+            stats.checks.dropped += 1
+            problems.append(f"{DROPPED}: a sentence of {cand.article.id} ({cand.article.language}): {outcome}")
+            continue
+        setattr(stats.checks, outcome, getattr(stats.checks, outcome) + 1)
+        sentence = Sentence(english, [cand.article.id], original=cand.text, original_language=cand.article.language)
+        drafts.append(Drafted(sentence, index))
+    if not drafts:
+        raise LLMOutputInvalid("no sentence could be put into faithful English: " + "; ".join(problems))
+    drafts = merge_repeats(drafts, embedder)
+    add_supporters(drafts, cands, sim)
+    sentences = [d.sentence for d in drafts]
+    cited = {c for s in sentences for c in s.citations}
+    for article in story.articles[:max_articles]:
+        if article.id not in cited:
+            problems.append(f"{article.id} is not cited: no sentence of it was picked or states a picked fact")
+    headline, why = write_headline(story, sentences, backend, prompts, stats)
+    if why:
+        problems.append(f"headline taken from the sources: the model's was refused ({why})")
+    return StorySummary(headline=headline, sentences=sentences), problems
+
+
+def write_headline(
+    story: Story, sentences: list[Sentence], backend: ChatBackend, prompts: Prompts, stats: CallStats
+) -> tuple[str, str]:
+    """A headline that claims nothing the checked sentences do not say, and why the model's was refused."""
     english = [s.text for s in sentences]
-    headline = ""
+    why = ""
     for attempt in range(2):
         try:
             headline = check_headline(call_backend(backend, headline_request(english, prompts, attempt), stats))
-            break
+            check_headline_support(headline, english)
+            return headline, ""
         except LLMOutputInvalid as exc:
-            last = str(exc)
-    if not headline:
-        problems.append(f"headline taken from the sources: the model's was refused ({last})")
-        headline = fallback_headline(story, english)
-    return StorySummary(headline=headline, sentences=sentences), problems
+            why = str(exc)
+    return fallback_headline(story, english), why
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]{4,}", text.casefold()) if w not in _HEADLINE_FILLER]
+
+
+_FILLER_WORDS = "says said amid after over with from into than that this will would could about"
+_HEADLINE_FILLER = frozenset(_FILLER_WORDS.split())
+
+
+def check_headline_support(headline: str, sentences: list[str]) -> None:
+    """Raise unless the headline's facts and most of its words come from the sentences.
+
+    Raises:
+        LLMOutputInvalid: naming what the headline claims that no sentence says.
+    """
+    body = " ".join(sentences)
+    # A headline may leave out what the sentences say (a "not" among them); it may not add to it.
+    problems = [p for p in check_sentence(headline, body, "en") if not p.omission]
+    if problems:
+        raise LLMOutputInvalid(f"the headline says what no sentence says: {problems[0]}")
+    words = _content_words(headline)
+    stems = {w[:5] for w in _content_words(body)}
+    unsupported = [w for w in words if w[:5] not in stems]
+    if words and len(unsupported) > (1 - HEADLINE_SUPPORT) * len(words):
+        raise LLMOutputInvalid(f"the headline uses words no sentence supports: {', '.join(unsupported)}")
+
+
+def lead_overview(stories: list[tuple[str, StorySummary]], count: int = 3) -> list[Sentence]:
+    """An overview without the model: the checked lead sentence of each top story, citing its story."""
+    if not stories:
+        return [Sentence(text="No story could be summarized today.", citations=[])]
+    return [
+        Sentence(
+            text=summary.sentences[0].text,
+            citations=[story_id],
+            original=summary.sentences[0].original,
+            original_language=summary.sentences[0].original_language,
+        )
+        for story_id, summary in stories[:count]
+    ]

@@ -34,8 +34,11 @@ from anyascii import anyascii
 
 ENGLISH = "en"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}'’]+(?:-[\p{L}\p{M}\p{N}]+)*")
+# A figure not glued to letters of scripts that space their words (next to Han or kana it counts).
 _NUMBER = regex.compile(
-    r"(?<![\p{L}\p{N}])(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)*)(?:[.,](?!\d))?",
+    r"(?<![\p{N}]|[\p{L}--[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]])"
+    r"(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+(?:[.,]\d+)*)(?:[.,](?!\d))?",
+    regex.V1,
 )
 _TIME = regex.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", regex.IGNORECASE)
 _CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
@@ -86,6 +89,7 @@ class Problem:
 
     kind: str  # number, calendar, name, direction, negation, unit, untranslated, commentary
     message: str
+    omission: bool = False  # the English leaves out what the source says (rather than adding to it)
 
     def __str__(self) -> str:
         return self.message
@@ -275,11 +279,14 @@ def _calendar(language: str) -> dict[str, tuple[str, ...]]:
     except (UnknownLocaleError, ValueError):
         return {}
     names: dict[str, set[str]] = {}
+    # Abbreviations are ambiguous in alphabetic scripts ("Mar", "Jul"), not in CJK (周二).
+    widths = ("wide", "abbreviated") if language in ("zh", "ja", "ko") else ("wide",)
     for kind in ("days", "months"):
         for context in ("format", "stand-alone"):
-            local = getattr(locale, kind)[context]["wide"]
-            for key, name in getattr(english, kind)["format"]["wide"].items():
-                names.setdefault(name.casefold(), set()).add(str(local[key]).casefold())
+            for width in widths:
+                local = getattr(locale, kind)[context][width]
+                for key, name in getattr(english, kind)["format"]["wide"].items():
+                    names.setdefault(name.casefold(), set()).add(str(local[key]).casefold())
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in names.items()}
 
 
@@ -298,7 +305,7 @@ def _calendar_hits(text: Text) -> set[str]:
             for form in forms:
                 if " " in form or len(form) < 3:
                     continue
-                stem = _stem(form)
+                stem = form if text.language == ENGLISH else _stem(form)
                 if (word.startswith(stem) if text.language != "ar" else form in word) and len(stem) > best_len:
                     best, best_len = english_name, len(stem)
         if best:
@@ -321,6 +328,13 @@ def check_calendar(english: Text, source: Text) -> list[Problem]:
     if covered(relative, source.language):
         for day in sorted(lexicon_hits(english, relative) - lexicon_hits(source, relative)):
             problems.append(Problem("calendar", f"'{day}' is not in the source"))
+    years = _facts()["relative_years"]
+    if covered(years, source.language):
+        said, meant = lexicon_hits(english, years), lexicon_hits(source, years)
+        for year in sorted(said - meant):
+            problems.append(Problem("calendar", f"'{year}' is not in the source"))
+        for year in sorted(meant - said):
+            problems.append(Problem("calendar", f"the source says '{year}', the English does not", omission=True))
     return problems
 
 
@@ -347,6 +361,9 @@ def check_closed_classes(english: Text, source: Text) -> list[Problem]:
         claimed, present = lexicon_hits(english, table), lexicon_hits(source, table)
         for key in sorted(claimed - present):
             problems.append(Problem(kind, f"the {what} '{key}' is not in the source"))
+    for unit, forms in facts["units"].items():
+        if any(has_entry(english, e) for e in forms[ENGLISH]) and not any(has_entry(source, e) for e in forms["*"]):
+            problems.append(Problem("unit", f"the unit '{unit}' is not in the source"))
     points = facts["percentage_point"]
     claims_points = source.language in points and any(has_entry(english, e) for e in points[ENGLISH])
     if claims_points and not any(has_entry(source, e) for e in points[source.language]):
@@ -404,7 +421,7 @@ def check_negation(english: Text, source: Text) -> list[Problem]:
     said = any(has_entry_word(english, e) for e in table[ENGLISH]) or "n't" in english.lower
     meant = any(has_entry_word(source, e) for e in table[source.language])
     if meant and not said:
-        return [Problem("negation", "the source says 'not', the English does not")]
+        return [Problem("negation", "the source says 'not', the English does not", omission=True)]
     if said and not meant:
         return [Problem("negation", "the English says 'not', the source does not")]
     return []
@@ -447,6 +464,8 @@ def _place_names(language: str) -> dict[str, tuple[str, ...]]:
         local_city = locale.time_zones.get(zone, {}).get("city")
         if city and local_city:
             names.setdefault(str(city).casefold(), set()).add(str(local_city).casefold())
+    for city, forms in _facts()["cities"].items():
+        names.setdefault(city, set()).update(forms)
     return {k: tuple(v) for k, v in names.items()}
 
 
@@ -577,3 +596,50 @@ def check_sentence(english: str, source: str, language: str | None) -> list[Prob
         *check_negation(en, src),
         *check_untranslated(en, src),
     ]
+
+
+def keep_terms(source: str, language: str | None) -> list[str]:
+    """What a translation must carry over as written: the source's figures and names.
+
+    Handed to the model as must-keep terms; names are capitalised words not opening a sentence
+    (scripts without capitals give figures only).
+    """
+    del language  # names are found by capitals in every script that has them
+    terms = [m.group(0).rstrip(".,") for m in _NUMBER.finditer(source)]
+    run: list[str] = []
+    for match in regex.finditer(r"\S+", source):
+        word = match.group(0).strip(".,;:!?()\"“”«»„'’")
+        starts = bool(_SENTENCE_START.search(source[: match.start()]))
+        if word[:1].isupper() and not starts and word.casefold() not in _ENGLISH_COMMON_CAPS:
+            run.append(word)
+            if match.group(0)[-1] not in '.,;:!?)"”»':
+                continue
+        if run:
+            terms.append(" ".join(run))
+            run = []
+    if run:
+        terms.append(" ".join(run))
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def english_notation(english: str) -> str:
+    """Figures a translation copied in the source's notation, written the English way.
+
+    "0,25" -> "0.25", "1.200.000" -> "1,200,000", "4 500" -> "4,500". A lone "1.200" is left
+    alone: in English it already reads as a decimal, and the fact check compares both readings.
+    """
+
+    def rewrite(match: regex.Match[str]) -> str:
+        raw = match.group(0)
+        core = raw.rstrip(".,")
+        tail = raw[len(core) :]
+        if regex.fullmatch(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+", core):
+            return regex.sub(r"[ \u00a0\u202f]", ",", core) + tail
+        if regex.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?", core) or regex.fullmatch(r"\d+(?:\.\d{3})+,\d+", core):
+            whole, _, frac = core.partition(",")
+            return whole.replace(".", ",") + ("." + frac if frac else "") + tail
+        if regex.fullmatch(r"\d+,\d{1,2}", core):
+            return core.replace(",", ".") + tail
+        return raw
+
+    return _NUMBER.sub(rewrite, english)

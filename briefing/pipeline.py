@@ -18,7 +18,7 @@ from briefing.console import Console
 from briefing.dedupe import dedupe
 from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
-from briefing.extractive import summarize_extractive
+from briefing.extractive import DROPPED, lead_overview, summarize_extractive
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend, is_local
 from briefing.models import (
@@ -285,13 +285,13 @@ class Summarizer:
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
         """The opening paragraph; on failure a plain list of top headlines, and the reason.
 
-        In extractive mode the overview is the top headlines, each citing its story: the mode
+        In extractive mode the overview is the checked lead sentence of each top story: the mode
         exists because small models do not write free text faithfully.
         """
         stats = CallStats()
         done: list[tuple[str, StorySummary]] = [(i.story.id, i.summary) for i in items if i.summary is not None]
         if not done or self.mode == "extractive":
-            return fallback_overview(done), stats, None
+            return lead_overview(done), stats, None
         llm = self.config.llm
         request, refs = build_overview_request(done, self.prompts, llm.temperature, llm.max_output_tokens)
         try:
@@ -385,11 +385,15 @@ def run(
         mode=summarizer.mode,
         retries=total.retries,
         reasks=total.reasks,
+        checks=total.checks,
     )
     for item in items:
         if item.status == "unavailable":
             report.failures.append({"stage": "summarize", "story_id": item.story.id, "error": item.error})
-        report.warnings.extend({"stage": "summarize", "story_id": item.story.id, "note": n} for n in item.notes)
+        report.warnings.extend(
+            {"stage": "check" if n.startswith(DROPPED) else "summarize", "story_id": item.story.id, "note": n}
+            for n in item.notes
+        )
     if overview_error:
         report.failures.append({"stage": "overview", "story_id": None, "error": overview_error})
     timings["total"] = round(time.perf_counter() - started, 4)

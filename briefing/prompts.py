@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,24 @@ class Prompts:
             raise ConfigError(f"prompt template {name}: {exc.message}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(f"prompt template {name} line {exc.lineno}: {exc.message}") from None
+
+    @cache  # noqa: B019 - one Prompts per run; the file is read once
+    def data(self, name: str) -> dict[str, Any]:
+        """A JSON file of prompt material (worked examples) from the same folders as the templates.
+
+        Raises:
+            ConfigError: when the file is missing or is not a JSON object.
+        """
+        info = self._locate(name)
+        if info is None:
+            raise ConfigError(f"prompt data {name} is missing (looked in {self.user_dir or ''} {self.packaged_dir})")
+        try:
+            loaded = json.loads(info.path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"prompt data {info.path}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"prompt data {info.path}: expected a JSON object")
+        return loaded
 
     def templates(self) -> list[TemplateInfo]:
         """Every template in use, with the file that provides it."""

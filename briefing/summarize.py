@@ -16,7 +16,7 @@ from typing import Any
 from briefing.budget import TokenCounter, fit_texts, prompt_budget
 from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.llm.base import ChatBackend, ChatRequest
-from briefing.models import Article, Sentence, Story, StorySummary, Usage
+from briefing.models import Article, CheckTally, Sentence, Story, StorySummary, Usage
 from briefing.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class CallStats:
     usage: Usage = field(default_factory=Usage)
     retries: int = 0
     reasks: int = 0
+    checks: CheckTally = field(default_factory=CheckTally)
 
     def merge(self, other: CallStats) -> None:
         """Add another tally to this one."""
@@ -71,6 +72,7 @@ class CallStats:
         self.usage.add(other.usage)
         self.retries += other.retries
         self.reasks += other.reasks
+        self.checks.add(other.checks)
 
 
 def defuse(text: str) -> str:

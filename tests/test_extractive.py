@@ -10,7 +10,15 @@ from briefing.cli import EXIT_OK, main
 from briefing.config import Config, SummaryConfig
 from briefing.embed import UseEmbedder
 from briefing.errors import LLMOutputInvalid
-from briefing.extractive import Candidate, _first_line, candidates, check_headline, check_translation, select
+from briefing.extractive import (
+    Candidate,
+    _first_line,
+    candidates,
+    check_headline,
+    check_translation,
+    select,
+    similarity_matrix,
+)
 from briefing.models import Article
 from briefing.pipeline import prepare_stories
 from tests.conftest import EXAMPLES, read_digest
@@ -65,7 +73,7 @@ def test_select_picks_central_non_redundant_lead_first() -> None:
     prepared = prepare_stories([str(EXAMPLES)], Config())
     strike = next(s for s in prepared.stories if any(a.id == "strike-en" for a in s.articles))
     cands = candidates(strike, SummaryConfig(), 8)
-    picked = select(cands, 4, UseEmbedder())
+    picked = [cands[i] for i in select(cands, 4, similarity_matrix(cands, UseEmbedder()))]
     assert 1 <= len(picked) <= 4
     assert [c.position for c in picked] == sorted(c.position for c in picked)
     texts = [c.text for c in picked]
