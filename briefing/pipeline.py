@@ -18,7 +18,8 @@ from briefing.console import Console
 from briefing.dedupe import dedupe
 from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
-from briefing.extractive import DROPPED, lead_overview, summarize_extractive
+from briefing.extractive import fallback_headline, lead_overview, summarize_extractive
+from briefing.factcheck import check_sentence
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend, is_local
 from briefing.models import (
@@ -36,13 +37,14 @@ from briefing.rank import rank_stories
 from briefing.sources import read_sources
 from briefing.sources.context import ReadContext
 from briefing.summarize import (
+    DROPPED,
     CallStats,
+    ask_checked,
     ask_validated,
     build_overview_request,
     build_story_request,
     fallback_overview,
     parse_overview_answer,
-    parse_story_answer,
 )
 
 log = logging.getLogger(__name__)
@@ -245,7 +247,7 @@ class Summarizer:
         stats = CallStats()
         extractive = self.mode == "extractive"
         try:
-            summary, notes = self._extractive(story, stats) if extractive else (self._abstractive(story, stats), [])
+            summary, notes = self._extractive(story, stats) if extractive else self._abstractive(story, stats)
             return StoryDigest(story, "ok", summary, rank, notes=notes, update_of=story.update_of), stats
         except LLMOutputInvalid as exc:
             problem = "no usable English sentence" if extractive else "the model's answer failed validation"
@@ -255,7 +257,7 @@ class Summarizer:
         log.warning("story %s unavailable: %s", story.id, error)
         return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of), stats
 
-    def _abstractive(self, story: Story, stats: CallStats) -> StorySummary:
+    def _abstractive(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
         llm = self.config.llm
         request, refs = build_story_request(
             story,
@@ -266,10 +268,12 @@ class Summarizer:
             temperature=llm.temperature,
             max_articles=self.config.digest.max_articles_per_story,
         )
-        summary: StorySummary = ask_validated(
-            self.backend, request, refs, parse_story_answer, self.prompts, llm.max_reasks, stats
-        )
-        return summary
+        summary, notes = ask_checked(self.backend, request, refs, story, self.prompts, llm.max_reasks, stats)
+        english = [s.text for s in summary.sentences]
+        if any(not p.omission for p in check_sentence(summary.headline, " ".join(english), "en")):
+            notes.append(f"headline taken from the sources: '{summary.headline}' says what no checked sentence says")
+            summary.headline = fallback_headline(story, english)
+        return summary, notes
 
     def _extractive(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
         return summarize_extractive(

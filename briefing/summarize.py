@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from briefing.budget import TokenCounter, fit_texts, prompt_budget
+from briefing.budget import TokenCounter, fit_texts, prompt_budget, split_sentences
+from briefing.entities import extract
 from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.factcheck import Problem, check_sentence
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import Article, CheckTally, Sentence, Story, StorySummary, Usage
 from briefing.prompts import Prompts
@@ -272,6 +274,114 @@ def ask_validated(
             stats.reasks += 1
             current = repair_request(request, text, str(exc), refs, prompts, attempt + 1)
     raise LLMError("unreachable")  # pragma: no cover
+
+
+# Problems a sentence can be checked for against a whole article; rise/fall and "not" need the
+# article's sentence that states the same fact, found by shared names and figures.
+ARTICLE_LEVEL = frozenset(["number", "calendar", "unit", "name", "untranslated", "commentary"])
+MIN_SHARED_KEYS = 1
+# How a note about a sentence left out begins (the report files such notes under "check").
+DROPPED = "sentence dropped"
+
+
+def problems_against(text: str, article: Article) -> list[Problem]:
+    """Why an English sentence is not supported by an article (empty when it is)."""
+    body = f"{article.title}\n{article.text}"
+    problems = [p for p in check_sentence(text, body, article.language) if p.kind in ARTICLE_LEVEL]
+    keys = extract(text)
+    best, shared = "", 0
+    for sentence in split_sentences(article.text):
+        overlap = len(keys & extract(sentence))
+        if overlap > shared:
+            best, shared = sentence, overlap
+    if shared >= MIN_SHARED_KEYS:
+        problems += [p for p in check_sentence(text, best, article.language) if p.kind in ("direction", "negation")]
+    return [p for p in problems if not p.omission]
+
+
+def check_summary(summary: StorySummary, story: Story) -> dict[int, list[Problem]]:
+    """Check each sentence against the articles it cites; citations that do not support it go.
+
+    Returns:
+        sentence index -> problems, for the sentences that no cited article supports.
+    """
+    by_id = {a.id: a for a in story.members()}
+    failing: dict[int, list[Problem]] = {}
+    for index, sentence in enumerate(summary.sentences):
+        verdicts = {c: problems_against(sentence.text, by_id[c]) for c in sentence.citations if c in by_id}
+        supported = [c for c, problems in verdicts.items() if not problems]
+        if supported:
+            sentence.citations = supported
+        else:
+            failing[index] = next(iter(verdicts.values()), [Problem("citation", "it cites no article of the story")])
+    return failing
+
+
+def check_problem_text(summary: StorySummary, failing: dict[int, list[Problem]]) -> str:
+    """The re-ask's statement of what disagrees with the sources, sentence by sentence."""
+    return "; ".join(
+        f"sentence {i + 1} ('{summary.sentences[i].text[:80]}') disagrees with its sources: "
+        + ", ".join(map(str, problems))
+        for i, problems in failing.items()
+    )
+
+
+def answer_json(summary: StorySummary, refs: dict[str, str]) -> str:
+    """A validated summary written back as the model's JSON answer (for a re-ask's history)."""
+    back = {article_id: ref for ref, article_id in refs.items()}
+    sentences = [{"text": s.text, "citations": [back.get(c, c) for c in s.citations]} for s in summary.sentences]
+    return json.dumps({"headline": summary.headline, "sentences": sentences}, ensure_ascii=False)
+
+
+def ask_checked(
+    backend: ChatBackend,
+    request: ChatRequest,
+    refs: dict[str, str],
+    story: Story,
+    prompts: Prompts,
+    max_reasks: int,
+    stats: CallStats,
+) -> tuple[StorySummary, list[str]]:
+    """A story summary whose every sentence its cited articles support.
+
+    Sentences that disagree with their sources are re-asked once, with the problems stated;
+    those still disagreeing are left out and reported.
+
+    Returns:
+        The summary and one note per sentence left out.
+
+    Raises:
+        LLMOutputInvalid: when no sentence agrees with its sources.
+        LLMError: when the endpoint fails.
+    """
+    summary: StorySummary = ask_validated(backend, request, refs, parse_story_answer, prompts, max_reasks, stats)
+    failing = check_summary(summary, story)
+    passed = len(summary.sentences) - len(failing)
+    stats.checks.checked += len(summary.sentences)
+    stats.checks.passed += passed
+    if not failing:
+        return summary, []
+    stats.reasks += 1
+    repair = repair_request(request, answer_json(summary, refs), check_problem_text(summary, failing), refs, prompts, 1)
+    final, final_failing = summary, failing
+    try:
+        second: StorySummary = ask_validated(backend, repair, refs, parse_story_answer, prompts, 0, stats)
+        second_failing = check_summary(second, story)
+        if len(second.sentences) - len(second_failing) > passed:
+            final, final_failing = second, second_failing
+    except LLMOutputInvalid as exc:
+        log.debug("the re-asked summary failed validation: %s", exc)
+    kept = [s for i, s in enumerate(final.sentences) if i not in final_failing]
+    repaired = max(0, len(kept) - passed)
+    stats.checks.repaired += repaired
+    stats.checks.dropped += max(0, len(failing) - repaired)
+    notes = [
+        f"{DROPPED}: '{final.sentences[i].text[:80]}': " + ", ".join(map(str, problems))
+        for i, problems in final_failing.items()
+    ]
+    if not kept:
+        raise LLMOutputInvalid("no sentence agrees with its sources: " + "; ".join(notes))
+    return StorySummary(headline=final.headline, sentences=kept, key_facts=final.key_facts), notes
 
 
 def build_overview_request(

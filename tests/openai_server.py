@@ -65,7 +65,7 @@ def answer_from_prompt(messages: list[dict[str, str]]) -> str:
         refs = list(dict.fromkeys(ref for ref, _ in articles))
         titles = dict(articles)
         sentences = [{"text": f"Reports cover {titles[r].strip()[:80]}.", "citations": [r]} for r in refs]
-        sentences.insert(0, {"text": f"This story is told by {len(refs)} article(s).", "citations": refs})
+        sentences.insert(0, {"text": f"{titles[refs[0]].strip()[:80]}.", "citations": refs})
         return json.dumps({"headline": f"Story about {titles[refs[0]].strip()[:60]}", "sentences": sentences})
     stories = _STORY.findall(full)
     if stories:
@@ -82,6 +82,8 @@ class ScriptedOpenAI(LocalServer):
         self.queue: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
         self.transform: Callable[[str], str] | None = None
+        # Answers chosen by the conversation (a test's own "model"); None falls through.
+        self.answer: Callable[[list[dict[str, str]]], str | None] | None = None
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -130,7 +132,11 @@ class ScriptedOpenAI(LocalServer):
                     error = {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
                     self._send(reply.status, json.dumps(error), reply.headers)
                     return
-                content = reply.content if reply.content is not None else answer_from_prompt(payload["messages"])
+                content = reply.content
+                if content is None and outer.answer is not None:
+                    content = outer.answer(payload["messages"])
+                if content is None:
+                    content = answer_from_prompt(payload["messages"])
                 if outer.transform is not None:
                     content = outer.transform(content)
                 body = {

@@ -1,0 +1,113 @@
+"""Every digest sentence is checked against its source, through a real HTTP endpoint.
+
+The scripted server plays a model that flips facts: a translation or summary that disagrees
+with its source must be re-asked with the problem stated, and left out (and reported) when
+the second answer still disagrees.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from briefing.cli import EXIT_OK, main
+from tests.conftest import read_digest
+from tests.openai_server import ScriptedOpenAI
+
+DATE = "2026-11-24"
+ARTICLE = """---
+title: Acme licenzia a Torino
+source: Cronaca Subalpina
+language: it
+url: https://cronaca.example/acme
+---
+L'azienda Acme ha licenziato 173 dipendenti nello stabilimento di Torino lunedì mattina.
+
+Il sindacato Fiom ha indetto uno sciopero di otto ore per venerdì prossimo davanti ai cancelli.
+"""
+FIRED, HIRED = "laid off", "hired"
+
+
+def _write(tmp_path: Path) -> Path:
+    path = tmp_path / "acme-it.md"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+def _prompt(messages: list[dict[str, str]]) -> str:
+    return messages[-1]["content"]
+
+
+def flipping_translator(messages: list[dict[str, str]]) -> str | None:
+    """Flips 'laid off' to 'hired' until told; always moves the strike to Saturday."""
+    prompt = _prompt(messages)
+    if not prompt.startswith("Translate") or "<sentence>" not in prompt:
+        if "headline" in prompt:
+            return "Acme laid off 173 employees in Turin"
+        return None
+    sentence = prompt.rsplit("<sentence>", 1)[1]
+    if "licenziato" in sentence:
+        verb = FIRED if "previous translation was wrong" in prompt else HIRED
+        return f"The company Acme {verb} 173 employees at its plant in Turin on Monday morning."
+    return "The Fiom union called an eight-hour strike in front of the gates for next Saturday."
+
+
+def test_flipped_translation_is_repaired_and_a_wrong_day_is_dropped(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    use_server.answer = flipping_translator
+    out = tmp_path / "out"
+    code = main(["run", str(_write(tmp_path)), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"])
+    digest = read_digest(out, DATE)
+    assert code == EXIT_OK
+    [story] = digest["stories"]
+    texts = [s["text"] for s in story["sentences"]]
+    assert any(FIRED in t for t in texts) and not any(HIRED in t for t in texts)
+    assert not any("Saturday" in t for t in texts)
+    repaired = next(s for s in story["sentences"] if FIRED in s["text"])
+    assert repaired["original"]["language"] == "it" and "licenziato" in repaired["original"]["text"]
+    checks = digest["report"]["checks"]
+    assert checks["repaired"] == 1 and checks["dropped"] == 1
+    assert checks["checked"] == checks["passed"] + checks["repaired"] + checks["dropped"]
+    notes = [w["note"] for w in digest["report"]["warnings"] if w["stage"] == "check"]
+    assert len(notes) == 1 and "Saturday" in notes[0]
+    # The re-ask stated the problem to the model.
+    reasks = [_prompt(r["messages"]) for r in use_server.requests if "previous translation was wrong" in str(r)]
+    assert any("'hire' where the source says 'fire'" in p for p in reasks)
+
+
+def test_abstractive_sentence_with_a_wrong_figure_is_reasked(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    def model(messages: list[dict[str, str]]) -> str | None:
+        if "<story id" in _prompt(messages):
+            return None  # the overview: answered from the prompt
+        told = any("disagrees with its sources" in m["content"] for m in messages)
+        figure = 173 if told else 137
+        sentences = [
+            {"text": f"Acme laid off {figure} employees at its plant in Turin on Monday.", "citations": ["A1"]},
+            {"text": "The Fiom union called an eight-hour strike for Friday.", "citations": ["A1"]},
+        ]
+        return json.dumps({"headline": "Acme lays off staff in Turin", "sentences": sentences})
+
+    use_server.answer = model
+    out = tmp_path / "out"
+    code = main(["run", str(_write(tmp_path)), "--out", str(out), "--date", DATE, "--mode", "abstractive", "-q"])
+    digest = read_digest(out, DATE)
+    assert code == EXIT_OK
+    texts = [s["text"] for s in digest["stories"][0]["sentences"]]
+    assert any("173" in t for t in texts) and not any("137" in t for t in texts)
+    checks = digest["report"]["checks"]
+    assert (checks["checked"], checks["passed"], checks["repaired"], checks["dropped"]) == (2, 1, 1, 0)
+
+
+def test_abstractive_sentence_that_stays_wrong_is_left_out(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    sentences = [
+        {"text": "Acme laid off 173 employees at its plant in Turin on Monday.", "citations": ["A1"]},
+        {"text": "Acme hired 173 new employees at its plant in Turin on Monday.", "citations": ["A1"]},
+    ]
+    answer = json.dumps({"headline": "Acme and Turin", "sentences": sentences})
+    use_server.answer = lambda messages: None if "<story id" in _prompt(messages) else answer
+    out = tmp_path / "out"
+    main(["run", str(_write(tmp_path)), "--out", str(out), "--date", DATE, "--mode", "abstractive", "-q"])
+    digest = read_digest(out, DATE)
+    texts = [s["text"] for s in digest["stories"][0]["sentences"]]
+    assert texts == ["Acme laid off 173 employees at its plant in Turin on Monday."]
+    assert digest["report"]["checks"]["dropped"] == 1
+    assert any("hired" in w["note"] for w in digest["report"]["warnings"] if w["stage"] == "check")
