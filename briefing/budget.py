@@ -28,22 +28,23 @@ def _word_set(words: str) -> frozenset[str]:
 
 
 _OPENERS = "\"'“„«‘‚(¿¡[—–-"
-# Abbreviations that are followed by a capitalised word inside a sentence (any case).
+# Abbreviations that are followed by a capitalised word inside a sentence (any case). Words that
+# also end sentences in some language ("art", Swedish "det" and "hon", Spanish "ir") are left out.
 _ABBREVIATIONS = _word_set(
     """
-    mr mrs ms messrs dr drs prof gen capt col lt sgt maj adm brig cmdr gov sen rep rev hon st mt ft
-    inc corp ltd co jr sr bros vs approx dept univ assn supt insp det
-    bzw ca vgl ggf inkl evtl sog mio mrd hl dipl ing str abs art
+    mr mrs ms messrs dr drs prof gen capt col lt sgt maj adm brig cmdr gov sen rep rev st mt ft
+    inc corp ltd co jr sr bros vs approx dept univ assn supt insp
+    bzw ca vgl ggf inkl evtl sog mio mrd hl dipl ing str
     mme mlle mgr
     sig sigg dott avv arch geom rag sig.ra sig.na dott.ssa
     sra srta sres dra lic av núm pág ud uds
     ul al tys mln mld godz św ks płk mjr tzw np ds
     doç yrd
-    dhr mevr ir bijv
+    dhr mevr bijv
     resp
     """
 )
-# Abbreviations only in this exact case ("No. 6" but "he said no. Then").
+# Abbreviations only in this exact case ("Art. 5 GG", but "a work of art. The").
 _ABBREVIATIONS_EXACT = frozenset({"No", "Nos", "Nr", "Nrn", "Art", "Abs"})
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")  # U.S, z.B, m.in, bl.a, t.ex, Z.T
 _ROMAN = re.compile(r"(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})")

@@ -1,10 +1,48 @@
-"""Cleaning: furniture stripped, FAQ cut, declared origins kept."""
+"""Cleaning: furniture stripped, FAQ cut, declared origins kept; sentence checks as data."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from briefing.clean import clean_text, declared_origin, is_furniture, normalise
+from briefing.clean import (
+    balance_quotes,
+    clean_article,
+    clean_text,
+    declared_origin,
+    is_furniture,
+    normalise,
+    sentence_furniture,
+    strip_inline_label,
+)
+from briefing.models import Article
+
+# Each case: {"function", "input", "expected", "lang", "note"}; see data/clean_cases.json.
+CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "data" / "clean_cases.json").read_text("utf-8"))
+
+
+def _run(function: str, given: Any) -> Any:
+    """What the named cleaning function makes of a case's input."""
+    if function == "sentence_furniture":
+        return sentence_furniture(given)
+    if function == "strip_inline_label":
+        return strip_inline_label(given)
+    if function == "balance_quotes":
+        return balance_quotes(given)
+    if function == "clean_text":
+        return clean_text(given).text
+    if function == "clean_article":
+        article = clean_article(Article(id="case", title=given["title"], text=given["text"]))
+        return {"title": article.title, "text": article.text}
+    raise ValueError(f"unknown function in clean_cases.json: {function}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['function']}-{c['lang']}-{i}" for i, c in enumerate(CASES)])
+def test_clean_case(case: dict[str, Any]) -> None:
+    assert _run(case["function"], case["input"]) == case["expected"], case["note"]
 
 
 @pytest.mark.parametrize(
