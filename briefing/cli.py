@@ -116,8 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--mode",
         choices=["auto", "abstractive", "extractive"],
-        help="abstractive: one JSON summary call per story; extractive: pick and translate sentences "
-        "(for small local models); auto (default): extractive for the embedded model",
+        help="abstractive: one JSON summary call per story; extractive: pick sentences, quote English ones "
+        "and translate the rest (for small local models); auto (default): extractive for the embedded model. "
+        "In every mode each sentence is checked against its source (figures, names, dates, direction) and "
+        "re-asked once or left out",
     )
     run.add_argument(
         "--since",

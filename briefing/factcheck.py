@@ -457,7 +457,7 @@ def _place_names(language: str) -> dict[str, tuple[str, ...]]:
     for attribute in ("territories", "languages"):
         local = getattr(locale, attribute)
         for code, name in getattr(english, attribute).items():
-            if code in local and len(code) <= 3:
+            if code in local and len(code) <= 3 and len(str(local[code])) >= 3:
                 names.setdefault(str(name).casefold(), set()).add(str(local[code]).casefold())
     for zone, data in english.time_zones.items():
         city = data.get("city")

@@ -19,7 +19,7 @@ from typing import Any
 
 from tests.local_server import LocalServer, QuietHandler
 
-_ARTICLE = re.compile(r'<article id="(A\d+)"[^>]*>\s*Title: (.*)')
+_ARTICLE = re.compile(r'<article id="(A\d+)" language="([^"]*)"[^>]*>\s*Title: (.*)')
 _STORY = re.compile(r'<story id="(S\d+)">\s*Headline: (.*)')
 
 
@@ -62,8 +62,9 @@ def answer_from_prompt(messages: list[dict[str, str]]) -> str:
     full = "\n".join(m["content"] for m in messages if m["role"] == "user")
     articles = _ARTICLE.findall(full)
     if articles:
-        refs = list(dict.fromkeys(ref for ref, _ in articles))
-        titles = dict(articles)
+        refs = list(dict.fromkeys(ref for ref, _, _ in articles))
+        # A diligent model writes English: it quotes English titles and translates none.
+        titles = {ref: title if language == "en" else f"article {ref}" for ref, language, title in articles}
         sentences = [{"text": f"Reports cover {titles[r].strip()[:80]}.", "citations": [r]} for r in refs]
         sentences.insert(0, {"text": f"{titles[refs[0]].strip()[:80]}.", "citations": refs})
         return json.dumps({"headline": f"Story about {titles[refs[0]].strip()[:60]}", "sentences": sentences})
