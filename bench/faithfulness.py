@@ -16,7 +16,9 @@ too (without stored originals a sentence is compared with the full text of its c
 
 * sentences, translated (have an `original`) and quoted from English;
 * % agreeing with their source per briefing.factcheck (numbers, names, weekdays/months, units,
-  untranslated words, commentary), and problems per kind;
+  untranslated words, commentary), and problems per kind; a sentence is compared with its stored
+  original, else with the full text of each cited article (then what the English merely leaves out
+  of the article is not a problem);
 * % English (briefing.language.detect);
 * stories with an article that no sentence cites;
 * the run report's sentence checks, LLM calls, seconds per story and in all.
@@ -290,15 +292,20 @@ def _compare(
         return None, frozenset(), ()
     english = str(sentence["text"])
     original = sentence.get("original")
-    sources: list[tuple[str, str | None]]
+    sources: list[tuple[str, str | None]] = []
     if isinstance(original, Mapping) and original.get("text"):
         sources = [(str(original["text"]), original.get("language"))]
-    else:
+    whole_articles = not sources
+    if whole_articles:
         cited = [c for c in sentence.get("citations", []) if texts.get(c)]
         sources = [(texts[c], languages.get(c)) for c in cited]
     if not sources:
         return None, frozenset(), ()
     results = [list(checker(english, text, language)) for text, language in sources]
+    if whole_articles:
+        # One sentence leaves out most of what an article says ("not", "next year" elsewhere in it):
+        # against a whole article only what the English adds or changes counts.
+        results = [[p for p in problems if not getattr(p, "omission", False)] for problems in results]
     kind_sets = [{p.kind for p in problems} for problems in results]
     agrees = any(not kinds & set(COUNTED_KINDS) for kinds in kind_sets)
     shared = frozenset.intersection(*(frozenset(k) for k in kind_sets))

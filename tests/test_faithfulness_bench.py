@@ -28,7 +28,9 @@ bench = _load_bench()
 TEXTS = {
     "inflation-de": "Inflation sinkt\nDie Inflation in Deutschland sank im Oktober auf 1,9 Prozent.",
     "strike-de": "Streik\nDer Streik kostete die Lufthansa 3,5 Millionen Euro.",
-    "ecb-en": "ECB holds\nFrankfurt. The ECB kept its key rate at 2 percent on Thursday, officials said.",
+    # What the quoted sentence leaves out of its article ("not", "next year") is not held against it.
+    "ecb-en": "ECB holds\nFrankfurt. The ECB kept its key rate at 2 percent on Thursday, officials said. "
+    "It will not move before next year.",
     "ecb-fr": "La BCE\nLa BCE a maintenu jeudi son taux directeur à 2 %.",
 }
 FAITHFUL = "Inflation in Germany fell to 1.9% in October."
