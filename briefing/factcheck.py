@@ -45,6 +45,7 @@ _CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
 _ENGLISH_CLOCK = regex.compile(r"\b(\d{1,2}):(\d{2})\b")
 _CAPITALISED = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?:;\"“”«»(]\s+|\n)$")
+_DOTTED_ACRONYM = regex.compile(r"\b(?:\p{Lu}\.){2,}")
 _LETTER = regex.compile(r"\p{L}")
 _LATIN_LETTER = regex.compile(r"\p{Latin}")
 # Letters English words do not use (case-folded text; no case-insensitive match: 'i' ~ 'ı').
@@ -448,6 +449,7 @@ def _common_english() -> Any:
 def _place_names(language: str) -> dict[str, tuple[str, ...]]:
     """English names of countries, languages (also the adjective: German) and cities -> local names."""
     from babel import Locale, UnknownLocaleError
+    from babel.dates import get_timezone_location
 
     try:
         locale, english = Locale.parse(language), Locale.parse(ENGLISH)
@@ -459,14 +461,22 @@ def _place_names(language: str) -> dict[str, tuple[str, ...]]:
         for code, name in getattr(english, attribute).items():
             if code in local and len(code) <= 3 and len(str(local[code])) >= 3:
                 names.setdefault(str(name).casefold(), set()).add(str(local[code]).casefold())
-    for zone, data in english.time_zones.items():
-        city = data.get("city")
-        local_city = locale.time_zones.get(zone, {}).get("city")
-        if city and local_city:
-            names.setdefault(str(city).casefold(), set()).add(str(local_city).casefold())
+    for zone in _city_zones():
+        city = get_timezone_location(zone, locale=english, return_city=True)
+        local_city = get_timezone_location(zone, locale=locale, return_city=True)
+        names.setdefault(str(city).casefold(), set()).add(str(local_city).casefold())
     for city, forms in _facts()["cities"].items():
         names.setdefault(city, set()).update(forms)
     return {k: tuple(v) for k, v in names.items()}
+
+
+@lru_cache(maxsize=1)
+def _city_zones() -> tuple[str, ...]:
+    """Time zones named after a city (Europe/Brussels): CLDR names those cities in every language."""
+    import zoneinfo
+
+    skip = ("Etc/", "SystemV/", "US/", "posix/", "right/", "Canada/", "Brazil/", "Mexico/", "Chile/")
+    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(skip)))
 
 
 def _fold(word: str) -> str:
@@ -483,7 +493,8 @@ def _skeleton(word: str) -> str:
 
 def _source_forms(source: Text) -> tuple[set[str], set[str]]:
     """The source's words folded to ASCII, and their consonant skeletons."""
-    words = set()
+    # Dotted acronyms (U.S., U.K.) are one word, without their dots.
+    words = {m.replace(".", "").casefold() for m in _DOTTED_ACRONYM.findall(source.raw)}
     for word in source.words:
         if source.language == "ar":
             word = next(
@@ -494,7 +505,7 @@ def _source_forms(source: Text) -> tuple[set[str], set[str]]:
 
 
 def _name_found(name: str, source: Text, forms: tuple[set[str], set[str]]) -> bool:
-    folded = _fold(name.rstrip("'’s") if name.endswith(("'s", "’s")) else name)
+    folded = _fold(name.rstrip("'’s") if name.endswith(("'s", "’s")) else name).replace(".", "")
     words, skeletons = forms
     if not folded:
         return True
