@@ -120,7 +120,9 @@ _SENTENCE_FURNITURE: list[tuple[str, re.Pattern[str]]] = [
             | jetzt\s+teilen\b | teilen\s+teilen\b | compartir\s+en\b | (condividi|udostępnij|paylaş|compartilhe)\b
             | (delen|dela|del)\s*: | شارك\s+(عبر|المقال)
             """,
-            word=r"share\s+this\s+(article|story|page|post)\b | artikel\s+teilen\b | partager\s+(cet\s+article|sur)\b",
+            word=r"share\s+this\s+(article|story|page|post)\b | artikel\s+teilen\b | partager\s+(cet\s+article|sur)\b"
+            r" | (follow|folgen\s+sie|suivez|sigue|segui|takip\s+edin|obserwuj)\b[^.!?]{0,80}"
+            r"\b(on|auf|sur|en|su|w|na)\s+(twitter|x|facebook|instagram|linkedin|mastodon|bluesky)\b.*@\w+",
         ),
     ),
     (
