@@ -300,14 +300,22 @@ def _calendar_hits(text: Text) -> set[str]:
     """English names of the weekdays and months a text mentions."""
     table = _calendar(text.language)
     hits: set[str] = set()
-    for word in text.words:
+    # English names are capitalised; lower-case "may" and "march" are verbs.
+    words = (
+        [w.casefold() for w in regex.findall(r"\p{Lu}\p{Ll}+", text.raw)] if text.language == ENGLISH else text.words
+    )
+    for word in words:
         best, best_len = None, 0
         for english_name, forms in table.items():
             for form in forms:
                 if " " in form or len(form) < 3:
                     continue
                 stem = form if text.language == ENGLISH else _stem(form)
-                if (word.startswith(stem) if text.language != "ar" else form in word) and len(stem) > best_len:
+                if text.language == ENGLISH:
+                    found = word == form  # "may" is not "mayor"
+                else:
+                    found = word.startswith(stem) if text.language != "ar" else form in word
+                if found and len(stem) > best_len:
                     best, best_len = english_name, len(stem)
         if best:
             hits.add(best)
