@@ -187,7 +187,10 @@ def translation_request(
         strict=attempt > 0 and not problems,
     )
     messages.append(("user", user))
-    return ChatRequest(messages=tuple(messages), temperature=0.0, max_tokens=TRANSLATE_MAX_TOKENS)
+    # Room for a translation a little longer than the sentence, not for rambling on; a blank
+    # line ends the answer (a one-line translation never has one).
+    room = min(TRANSLATE_MAX_TOKENS, len(cand.text) // 2 + 40)
+    return ChatRequest(messages=tuple(messages), temperature=0.0, max_tokens=room, stop=("\n\n",))
 
 
 def _first_line(text: str) -> str:

@@ -21,6 +21,7 @@ class ChatRequest:
     max_tokens: int
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
+    stop: tuple[str, ...] = ()  # generation ends at any of these (a one-line answer: "\n")
 
     def as_messages(self) -> list[dict[str, str]]:
         """The messages in the chat completions wire format."""
@@ -35,6 +36,8 @@ class ChatRequest:
             "max_tokens": self.max_tokens,
             "schema": self.json_schema,
         }
+        if self.stop:  # only when set, so answers cached before the field existed keep their keys
+            payload["stop"] = list(self.stop)
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -207,6 +207,8 @@ class LlamaBackend:
             "max_tokens": request.max_tokens,
             "seed": 0,
         }
+        if request.stop:
+            kwargs["stop"] = list(request.stop)
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
         try:

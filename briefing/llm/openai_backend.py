@@ -68,6 +68,8 @@ class OpenAIBackend:
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
         }
+        if request.stop:
+            kwargs["stop"] = list(request.stop)
         response_format = self._response_format(request)
         if response_format is not None:
             kwargs["response_format"] = response_format
