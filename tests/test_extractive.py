@@ -15,6 +15,7 @@ from briefing.extractive import (
     _first_line,
     candidates,
     check_headline,
+    check_headline_support,
     check_translation,
     select,
     similarity_matrix,
@@ -122,3 +123,15 @@ def _english() -> set[str]:
     from tests.openai_server import ENGLISH
 
     return set(ENGLISH)
+
+
+def test_headline_may_not_claim_what_no_sentence_says() -> None:
+    sentences = [
+        "A forest fire in the Algarve has forced the evacuation of 1,200 people from 11 villages.",
+        "More than 600 firefighters are fighting the flames, the civil protection said.",
+    ]
+    check_headline_support("Algarve fire forces evacuation of 1,200 people", sentences)
+    with pytest.raises(LLMOutputInvalid, match="words no sentence supports: intensify"):
+        check_headline_support("Algarve fire forces evacuation of 1,200 people as flames intensify", sentences)
+    with pytest.raises(LLMOutputInvalid, match="1,500"):
+        check_headline_support("Algarve fire forces evacuation of 1,500 people", sentences)
