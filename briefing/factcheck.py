@@ -538,6 +538,12 @@ def _name_found(name: str, source: Text, forms: tuple[set[str], set[str]]) -> bo
     return False
 
 
+@lru_cache(maxsize=1)
+def _currency_words() -> frozenset[str]:
+    """English currency words (Euro, Riyals), which a model may capitalise like names."""
+    return frozenset(e.strip() for forms in _facts()["currencies"].values() for e in forms.get(ENGLISH, []))
+
+
 def _mostly_latin(text: str) -> bool:
     letters = len(_LETTER.findall(text))
     return letters == 0 or len(_LATIN_LETTER.findall(text)) >= 0.5 * letters
@@ -552,8 +558,8 @@ def english_names(english: Text) -> list[str]:
         if word.endswith(("'s", "’s")):
             word = word[:-2]
         lower = word.casefold()
-        if len(word) < 2 or lower in calendar or lower in _ENGLISH_COMMON_CAPS:
-            continue
+        if len(word) < 2 or lower in calendar or lower in _ENGLISH_COMMON_CAPS or lower in _currency_words():
+            continue  # currencies have their own check
         starts = bool(_SENTENCE_START.search(english.raw[: match.start()]))
         known_place = lower in _place_names(ENGLISH)
         if not known_place and _common_english()(lower) and (starts or not word.isupper()):
