@@ -1,0 +1,44 @@
+"""The grouping benchmark's scorer, on a tiny hand-made case."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.grouping_eval import Tally, format_scores, score_pairs, story_map
+from briefing.models import Article, Story
+
+
+def _article(article_id: str) -> Article:
+    return Article(id=article_id, title="", text="")
+
+
+def test_pairs_are_scored_overall_mono_cross_and_by_language() -> None:
+    story_of = {"a": "s1", "b": "s1", "c": "s2", "d": "s2", "e": "s3"}
+    pairs = [
+        {"id1": "a", "id2": "b", "same_story": True, "lang1": "en", "lang2": "en"},  # true positive
+        {"id1": "a", "id2": "c", "same_story": True, "lang1": "en", "lang2": "de"},  # false negative
+        {"id1": "c", "id2": "d", "same_story": False, "lang1": "de", "lang2": "de"},  # false positive
+        {"id1": "d", "id2": "e", "same_story": False, "lang1": "de", "lang2": "en"},  # true negative
+        {"id1": "a", "id2": "zz", "same_story": True, "lang1": "en", "lang2": "en"},  # not kept by the run
+    ]
+    scores = score_pairs(story_of, pairs)
+    overall = scores.overall
+    assert (overall.tp, overall.fp, overall.fn, overall.tn) == (1, 1, 1, 1)
+    assert overall.precision == 0.5 and overall.recall == 0.5 and overall.f1 == pytest.approx(0.5)
+    assert (scores.mono.tp, scores.mono.fp) == (1, 1) and scores.mono.recall == 1.0
+    assert (scores.cross.fn, scores.cross.tn) == (1, 1) and scores.cross.recall == 0.0
+    assert set(scores.by_language) == {"en", "de", "de-en"}
+    assert scores.missing == 1
+    assert "overall" in format_scores(scores) and "1 labelled pairs" in format_scores(scores)
+
+
+def test_no_prediction_and_no_gold_are_not_division_errors() -> None:
+    empty = Tally()
+    assert (empty.precision, empty.recall) == (1.0, 1.0)
+    empty.add(False, True)
+    assert empty.recall == 0.0 and empty.f1 == 0.0
+
+
+def test_duplicates_count_as_their_kept_article_story() -> None:
+    story = Story(id="s1", articles=[_article("kept")], duplicates={"kept": [_article("copy")]})
+    assert story_map([story]) == {"kept": "s1", "copy": "s1"}
