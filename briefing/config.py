@@ -65,6 +65,11 @@ class SummaryConfig(_Section):
     min_sentence_chars: int = Field(40, ge=10, description="shorter sentences are not picked")
     max_sentence_chars: int = Field(400, ge=80, description="longer sentences are not picked")
     translate_attempts: int = Field(2, ge=1, le=5, description="tries to get an English translation")
+    translate_languages: list[str] | None = Field(
+        None,
+        description="languages (ISO 639-1) whose sentences the model may translate; unset: every language, "
+        "except with the embedded default model: the ones it was measured to translate usably (es, fr, it, pt)",
+    )
 
 
 class ClusterConfig(_Section):

@@ -18,7 +18,7 @@ from briefing.console import Console
 from briefing.dedupe import dedupe
 from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
-from briefing.extractive import fallback_headline, lead_overview, summarize_extractive
+from briefing.extractive import EMBEDDED_TRANSLATES, fallback_headline, lead_overview, summarize_extractive
 from briefing.factcheck import check_sentence
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend, is_local
@@ -284,7 +284,18 @@ class Summarizer:
             self.embedder,
             self.config.digest.max_articles_per_story,
             stats,
+            self.translate_languages,
         )
+
+    @property
+    def translate_languages(self) -> tuple[str, ...] | None:
+        """Languages the model may translate: as configured, else all but for the embedded default model."""
+        configured = self.config.summary.translate_languages
+        if configured is not None:
+            return tuple(code.lower() for code in configured)
+        if is_local(self.backend) and self.config.llm.model_path is None:
+            return EMBEDDED_TRANSLATES
+        return None
 
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
         """The opening paragraph; on failure a plain list of top headlines, and the reason.

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from briefing.cli import EXIT_OK, main
+import pytest
+
+from briefing.cli import EXIT_OK, EXIT_PARTIAL, main
 from tests.conftest import read_digest
 from tests.openai_server import ScriptedOpenAI
 
@@ -111,3 +113,32 @@ def test_abstractive_sentence_that_stays_wrong_is_left_out(use_server: ScriptedO
     assert texts == ["Acme laid off 173 employees at its plant in Turin on Monday."]
     assert digest["report"]["checks"]["dropped"] == 1
     assert any("hired" in w["note"] for w in digest["report"]["warnings"] if w["stage"] == "check")
+
+
+GERMAN = """---
+title: Streik bei Acme
+source: Nordkurier
+language: de
+---
+Bei Acme in Hamburg legten am Montag 2.300 Beschäftigte die Arbeit nieder, teilte die IG Metall mit.
+"""
+
+
+def test_languages_the_model_is_not_trusted_with_are_not_translated(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFING_SUMMARY_TRANSLATE_LANGUAGES", "it")
+    use_server.answer = flipping_translator
+    (tmp_path / "in").mkdir()
+    _write(tmp_path / "in")
+    (tmp_path / "in" / "acme-de.md").write_text(GERMAN, encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "in"), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"])
+    digest = read_digest(out, DATE)
+    assert code == EXIT_PARTIAL
+    by_language = {s["sources"][0]["language"]: s for s in digest["stories"]}
+    assert by_language["it"]["status"] == "ok"
+    german = by_language["de"]
+    assert german["status"] == "unavailable" and "German" in german["error"]
+    assert "summary.translate_languages" in german["error"]
+    assert not any("Beschäftigte" in str(r["messages"]) for r in use_server.requests)
