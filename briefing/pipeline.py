@@ -22,6 +22,7 @@ from briefing.extractive import EMBEDDED_TRANSLATES, fallback_headline, lead_ove
 from briefing.factcheck import check_sentence
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend, is_local
+from briefing.llm.local import DEFAULT_MODEL_FILE
 from briefing.models import (
     Article,
     ArticleRecord,
@@ -293,7 +294,7 @@ class Summarizer:
         configured = self.config.summary.translate_languages
         if configured is not None:
             return tuple(code.lower() for code in configured)
-        if is_local(self.backend) and self.config.llm.model_path is None:
+        if is_local(self.backend) and self.backend.model.endswith(DEFAULT_MODEL_FILE):
             return EMBEDDED_TRANSLATES
         return None
 
