@@ -467,17 +467,24 @@ _FILLER_WORDS = "says said amid after over with from into than that this will wo
 _HEADLINE_FILLER = frozenset(_FILLER_WORDS.split())
 
 
+def headline_claims(headline: str, sentences: list[str]) -> list[Problem]:
+    """Figures, names, dates or directions a headline adds to its checked sentences.
+
+    A headline may leave out what the sentences say (a "not" among them); it may not add to it.
+    """
+    return [p for p in check_sentence(headline, " ".join(sentences), "en") if not p.omission]
+
+
 def check_headline_support(headline: str, sentences: list[str]) -> None:
     """Raise unless the headline's facts and most of its words come from the sentences.
 
     Raises:
         LLMOutputInvalid: naming what the headline claims that no sentence says.
     """
-    body = " ".join(sentences)
-    # A headline may leave out what the sentences say (a "not" among them); it may not add to it.
-    problems = [p for p in check_sentence(headline, body, "en") if not p.omission]
+    problems = headline_claims(headline, sentences)
     if problems:
         raise LLMOutputInvalid(f"the headline says what no sentence says: {problems[0]}")
+    body = " ".join(sentences)
     words = _content_words(headline)
     stems = {w[:5] for w in _content_words(body)}
     unsupported = [w for w in words if w[:5] not in stems]

@@ -18,8 +18,13 @@ from briefing.console import Console
 from briefing.dedupe import dedupe
 from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import LLMError, LLMOutputInvalid
-from briefing.extractive import EMBEDDED_TRANSLATES, fallback_headline, lead_overview, summarize_extractive
-from briefing.factcheck import check_sentence
+from briefing.extractive import (
+    EMBEDDED_TRANSLATES,
+    fallback_headline,
+    headline_claims,
+    lead_overview,
+    summarize_extractive,
+)
 from briefing.language import assign_language
 from briefing.llm.base import ChatBackend, is_local
 from briefing.llm.local import DEFAULT_MODEL_FILE
@@ -271,7 +276,7 @@ class Summarizer:
         )
         summary, notes = ask_checked(self.backend, request, refs, story, self.prompts, llm.max_reasks, stats)
         english = [s.text for s in summary.sentences]
-        if any(not p.omission for p in check_sentence(summary.headline, " ".join(english), "en")):
+        if headline_claims(summary.headline, english):
             notes.append(f"headline taken from the sources: '{summary.headline}' says what no checked sentence says")
             summary.headline = fallback_headline(story, english)
         return summary, notes
