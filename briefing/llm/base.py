@@ -21,7 +21,7 @@ class ChatRequest:
     max_tokens: int
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
-    stop: tuple[str, ...] = ()  # generation ends at any of these (a one-line answer: "\n")
+    stop: tuple[str, ...] = ()  # generation ends at any of these (translations: a blank line)
 
     def as_messages(self) -> list[dict[str, str]]:
         """The messages in the chat completions wire format."""
