@@ -339,7 +339,7 @@ def cmd_cluster(args: argparse.Namespace, config: Config, console: Console) -> i
                 "id": s.id,
                 "article_ids": [a.id for a in s.articles],
                 "languages": s.languages,
-                "duplicates": {k: [c.id for c in v] for k, v in s.duplicates.items()},
+                "duplicates": {c.id: kept for kept, copies in s.duplicates.items() for c in copies},
                 "score": s.score,
             }
             for s in prepared.stories

@@ -96,6 +96,12 @@ def test_cluster_json_contract(isolated_env: Path, capsys: pytest.CaptureFixture
     data = json.loads(capsys.readouterr().out)
     assert all(set(c) >= {"id", "article_ids", "languages"} for c in data["clusters"])
     assert data["clusters"][0]["languages"] == ["en", "nl", "de"]
+    # Folded copies are listed as {duplicate_id: kept_id}, each under the story of its kept article.
+    expected = json.loads((CORPUS.parent / "corpus_expected.json").read_text("utf-8"))["duplicates"]
+    folded = {dup: kept for c in data["clusters"] for dup, kept in c["duplicates"].items()}
+    assert folded == expected
+    for cluster in data["clusters"]:
+        assert set(cluster["duplicates"].values()) <= set(cluster["article_ids"])
 
 
 def test_prompts_command_lists_templates(isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
