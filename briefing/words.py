@@ -1,0 +1,52 @@
+"""Word overlap weighted by how rare each word is in its language (wordfreq's bundled counts).
+
+Two reports of one event share its specific words ("Lieferkettengesetz", "hailstorm", "Mype")
+far more than two articles on one topic do. A word's weight is its information content in its
+language, -log(frequency), taken from wordfreq's frequency lists (shipped inside the package,
+about 40 languages), so the weights do not depend on how many articles the day brings: a day of
+five articles weighs "the" and "Bundestag" the same way as a day of fifty thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from functools import lru_cache
+
+import regex
+
+log = logging.getLogger(__name__)
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]{2,}")
+# Words missing from a language's list (names, rare compounds) weigh as much as one in 10^8.
+UNSEEN_FREQUENCY = 1e-8
+WordVector = dict[str, float]
+
+
+@lru_cache(maxsize=64)
+def _frequencies(language: str) -> dict[str, float]:
+    """wordfreq's word -> frequency for a language; empty (every word unseen) when it has none."""
+    try:
+        from wordfreq import get_frequency_dict
+
+        return dict(get_frequency_dict(language, "best"))
+    except (LookupError, ImportError, OSError, ValueError) as exc:
+        log.debug("no word frequencies for %r: %s", language, exc)
+        return {}
+
+
+def word_vector(text: str, language: str | None) -> WordVector:
+    """A unit-length vector of a text's words, each weighted (1 + log count) x -log(frequency)."""
+    counts = Counter(word.casefold() for word in _WORD.findall(text))
+    frequencies = _frequencies(language or "")
+    weights = {w: (1 + math.log(c)) * -math.log(frequencies.get(w) or UNSEEN_FREQUENCY) for w, c in counts.items()}
+    norm = math.sqrt(sum(x * x for x in weights.values()))
+    return {w: x / norm for w, x in weights.items()} if norm else {}
+
+
+def cosine(a: WordVector, b: WordVector) -> float:
+    """Cosine of two unit word vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(w, 0.0) for w, x in a.items())
