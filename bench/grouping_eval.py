@@ -152,8 +152,14 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
-    """Weights (last one the bias) of an L2-regularised logistic regression, by Newton's method."""
-    x1 = np.hstack([x, np.ones((len(x), 1))])
+    """Weights (last one the bias) of an L2-regularised logistic regression, by Newton's method.
+
+    Features are standardised for the fit, so the penalty treats a compressed feature (e5's
+    cosines all lie in 0.7..1) like any other; the weights returned apply to the raw features.
+    """
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    x1 = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     beta = np.zeros(x1.shape[1])
     penalty = np.eye(x1.shape[1]) * l2
     penalty[-1, -1] = 0.0
@@ -165,7 +171,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
         beta -= step
         if np.abs(step).max() < 1e-9:
             break
-    return beta
+    weights = beta[:-1] / scale
+    return np.append(weights, beta[-1] - float(weights @ mean))
 
 
 def pair_folds(pairs: Sequence[Mapping[str, Any]], k: int, seed: int) -> list[int]:
@@ -204,6 +211,8 @@ class Experiment:
             self.kept.update({c.id: kept for kept, copies in story.duplicates.items() for c in copies})
         self.index = {a.id: n for n, a in enumerate(self.articles)}
         self.data = prepare(self.articles, config.cluster, embedder)
+        self.data.memo = {}
+        self.names_memo: dict[tuple[int, int], dict[str, float]] = {}
         self.scorer = Scorer(self.data, config.cluster, self.key)
 
     def position(self, article_id: str) -> int | None:
@@ -240,8 +249,9 @@ class Experiment:
         fitted = Fitted(weights, threshold)
         data = self.data
         if model == "names":
-            data = type(data)(**{**data.__dict__, "embeddable": np.zeros_like(data.embeddable)})
-        groups = cluster_indices(data, self.config.cluster, self.key, (fitted, fitted))
+            unembedded = {"embeddable": np.zeros_like(data.embeddable), "memo": self.names_memo}
+            data = type(data)(**{**data.__dict__, **unembedded})
+        groups = cluster_indices(data, self.config.cluster, self.key, {"main": fitted, "names": fitted})
         group_of = {self.articles[i].id: str(n) for n, group in enumerate(groups) for i in group}
         return {a: group_of[k] for a, k in self.kept.items()}
 
@@ -308,13 +318,12 @@ def write_weights(path: Path, fits: Mapping[str, Fit], key: str, command: str) -
     from briefing.cluster import NO_EMBEDDING
 
     data = json.loads(path.read_text("utf-8"))
-    data["fitted_by"] = command
     for model, fit in fits.items():
         name = key if model == "main" else NO_EMBEDDING
         weights = {k: round(v, 4) for k, v in fit.weights.model_dump().items()}
         if model == "names":
             weights.pop("cosine", None)
-        data["models"][name] = {"threshold": fit.threshold, "weights": weights}
+        data["models"][name] = {"fitted_by": command, "threshold": fit.threshold, "weights": weights}
     path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
 
 
@@ -327,6 +336,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation of the fit")
     parser.add_argument("--seeds", type=int, default=3, help="fold shufflings for --cv")
     parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic fit")
+    parser.add_argument("--cache", type=Path, help="embedding cache folder to reuse (timings then exclude embedding)")
     parser.add_argument(
         "--fit", action="store_true", help="refit on all pairs and write briefing/data/cluster_weights.json"
     )
@@ -356,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(None)
         if args.embedder:
             config.cluster.embedder = args.embedder
-        # A fresh cache: the timing is of a first sight of every article.
-        embedder = make_embedder(config.cluster, Path(tmp) / "cache")
+        # A fresh cache unless --cache: the timing is of a first sight of every article.
+        embedder = make_embedder(config.cluster, args.cache or Path(tmp) / "cache")
         embedder.encode(["warm up"])  # model load is not grouping time
         started = time.perf_counter()
         prepared = prepare_stories([str(source)], config, embedder)

@@ -7,12 +7,19 @@ how the time grows from the smallest size to the largest (1.0x per 10x would be 
 
     python bench/pipeline_bench.py            # 1,000 and 10,000 articles
     python bench/pipeline_bench.py 500 2000   # other sizes
+    python bench/pipeline_bench.py --real 1000 10000   # real-length text (needs ../shared/eval)
+
+With --real, articles are recombined from the real news in ../shared/eval: each is the first half
+of one real article and the second half of another in the same language, so texts have real
+length, vocabulary and scripts (no story structure: the quality figures are not printed). Peak
+memory (max RSS) is printed after each size; run one size per process to read it for that size.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -158,6 +165,27 @@ def generate(count: int, seed: int = 7) -> list[dict[str, str]]:
     return out
 
 
+EVAL_ARTICLES = ROOT.parent / "shared" / "eval" / "semeval-train-articles.jsonl"
+
+
+def recombine(count: int, seed: int = 7) -> list[dict[str, str]]:
+    """`count` real-length articles: halves of two real articles of one language, joined."""
+    rows = [json.loads(line) for line in EVAL_ARTICLES.read_text("utf-8").splitlines() if line.strip()]
+    by_language: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_language.setdefault(row["gold_language"], []).append(row)
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        pool = by_language[rng.choice(sorted(by_language))]
+        first, second = rng.sample(pool, 2)
+        head = f"{first['title']}\n{first['text']}".strip()
+        tail = second["text"]
+        text = head[: len(head) // 2] + " " + tail[len(tail) // 2 :]
+        out.append({"id": f"r{n}", "title": "", "text": text, "story": n})
+    return out
+
+
 def pair_scores(groups: list[list[str]], truth: dict[str, int]) -> tuple[float, float]:
     """Pairwise precision and recall of the clustering against the generated stories."""
 
@@ -175,9 +203,9 @@ def pair_scores(groups: list[list[str]], truth: dict[str, int]) -> tuple[float, 
     return (both / together if together else 1.0), (both / same_story if same_story else 1.0)
 
 
-def run(count: int, folder: Path) -> dict[str, float]:
+def run(count: int, folder: Path, real: bool = False) -> dict[str, float]:
     path = folder / f"bench-{count}.jsonl"
-    rows = generate(count)
+    rows = recombine(count) if real else generate(count)
     truth = {r["id"]: int(r["story"]) for r in rows}
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
@@ -202,23 +230,31 @@ def run(count: int, folder: Path) -> dict[str, float]:
     groups = cluster_articles(result.kept, config.cluster, UseEmbedder())
     stage("cluster", t)
     timings["total"] = sum(timings.values())
-    precision, recall = pair_scores([[a.id for a in g] for g in groups], truth)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    quality = ""
+    if not real:
+        precision, recall = pair_scores([[a.id for a in g] for g in groups], truth)
+        true = len({truth[a.id] for a in result.kept})
+        quality = f" (true: {true}), pairwise precision {precision:.3f} recall {recall:.3f}"
     print(
         f"{count:>6} articles: "
         + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items())
         + f" | {count / timings['total']:.0f} articles/s | {len(result.duplicate_of)} duplicates, "
-        f"{len(groups)} stories "
-        f"(true: {len({truth[a.id] for a in result.kept})}), pairwise precision {precision:.3f} recall {recall:.3f}"
+        f"{len(groups)} stories{quality} | peak memory {peak_mb:.0f} MB"
     )
     return timings
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [1000, 10000]
+    real = "--real" in argv
+    if real and not EVAL_ARTICLES.is_file():
+        print(f"no real articles at {EVAL_ARTICLES}: --real skipped")
+        return
+    sizes = [int(a) for a in argv if a != "--real"] or [1000, 10000]
     UseEmbedder().encode(["warm up the model"])  # loading models is not part of the per-article cost
     assign_language(Article(id="warm", title="", text="warm up the language model"))
     with tempfile.TemporaryDirectory() as tmp:
-        results = {n: run(n, Path(tmp)) for n in sizes}
+        results = {n: run(n, Path(tmp), real) for n in sizes}
     small, large = min(sizes), max(sizes)
     if small != large:
         factor = large / small

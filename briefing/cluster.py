@@ -5,8 +5,11 @@ model over five pieces of evidence (weights fitted on human-labelled real news, 
 `bench/grouping_eval.py --fit`): the cosine of multilingual embeddings of the two leads, the
 overlap of their rare words (weighted by how rare each word is in its language), the IDF-weighted
 overlap of names and figures (every language), whether both quote several figures and share none,
-and whether they are in different languages (cross-lingual cosines run lower). Pairs the embedder
-cannot read (a language it does not know) are scored by a second model fitted without the cosine.
+and whether they are in different languages (cross-lingual cosines run lower; across languages,
+shared names weigh more, as their words cannot match). For an article in
+a language the fast embedder does not know (Finnish, Swedish, Czech...), the fallback embedder (e5,
+about 100 languages) embeds it and its likely partners, and the e5-fitted model scores those pairs;
+without one, a model fitted without the cosine scores them from words, names and figures.
 Candidate pairs come from embedding nearest neighbours and from shared rare entities, so the work
 grows with the number of articles, not its square.
 """
@@ -62,16 +65,20 @@ def fitted_models() -> dict[str, Fitted]:
     }
 
 
-def models_for(config: ClusterConfig, embedder_key: str) -> tuple[Fitted, Fitted]:
-    """The (with embedding, without embedding) models, with the configured overrides applied."""
+Models = dict[str, Fitted]  # "main", "second" (the fallback embedder's), "names" (no cosine)
+
+
+def models_for(config: ClusterConfig, embedder_key: str, second_key: str | None = None) -> Models:
+    """The models that score pairs, with the configured overrides applied to the main one."""
     packaged = fitted_models()
-    main, names = packaged[embedder_key], packaged[NO_EMBEDDING]
+    models = {"main": packaged[embedder_key], "names": packaged[NO_EMBEDDING]}
+    if second_key is not None:
+        models["second"] = packaged[second_key]
     if config.weights is not None:
-        main = Fitted(config.weights, main.threshold)
+        models["main"] = Fitted(config.weights, models["main"].threshold)
     if config.threshold is not None:
-        main = Fitted(main.weights, config.threshold)
-        names = Fitted(names.weights, config.threshold)
-    return main, names
+        models = {k: Fitted(m.weights, config.threshold) for k, m in models.items()}
+    return models
 
 
 @dataclass
@@ -84,6 +91,13 @@ class ClusterInput:
     days: np.ndarray
     words: list[WordVector]
     languages: list[str]
+    # Vectors from the fallback embedder for articles the main one cannot read and their
+    # likely partners (articles sharing a rare name or figure with them); zero rows elsewhere.
+    second: np.ndarray
+    has_second: np.ndarray
+    second_key: str | None = None
+    # Pair evidence kept across clusterings of the same articles (the benchmark's refits); None: off.
+    memo: dict[tuple[int, int], dict[str, float]] | None = None
 
 
 def lead(article: Article, chars: int) -> str:
@@ -91,8 +105,14 @@ def lead(article: Article, chars: int) -> str:
     return f"{article.title}\n{article.text[:chars]}"
 
 
-def prepare(articles: list[Article], config: ClusterConfig, embedder: Embedder) -> ClusterInput:
-    """Embed leads, weigh their words and extract entities for every article."""
+def prepare(
+    articles: list[Article], config: ClusterConfig, embedder: Embedder, fallback: Embedder | None = None
+) -> ClusterInput:
+    """Embed leads, weigh their words and extract entities for every article.
+
+    With a fallback embedder, articles in languages the main embedder does not know (and the
+    articles sharing a rare name or figure with them) are embedded by the fallback too.
+    """
     embeddable = np.array([(a.language or "") in embedder.languages for a in articles], dtype=bool)
     leads = [lead(a, config.lead_chars) for a in articles]
     encoded = embedder.encode([text for text, ok in zip(leads, embeddable, strict=True) if ok])
@@ -104,38 +124,78 @@ def prepare(articles: list[Article], config: ClusterConfig, embedder: Embedder) 
     days = np.array([a.published.timestamp() / 86400 if a.published else np.nan for a in articles])
     words = [word_vector(text, a.language) for text, a in zip(leads, articles, strict=True)]
     languages = [a.language or "" for a in articles]
-    return ClusterInput(vectors, embeddable, entities, days, words, languages)
+    has_second = np.zeros(len(articles), dtype=bool)
+    second = np.zeros((len(articles), 1), dtype=np.float32)
+    if fallback is not None:
+        unread = {i for i, ok in enumerate(embeddable) if not ok and languages[i] in fallback.languages}
+        if unread:
+            wanted = set(unread)
+            for members in entities.postings(_max_df(len(articles))):
+                if unread.intersection(members):
+                    wanted.update(members)
+            rows = sorted(i for i in wanted if languages[i] in fallback.languages)
+            encoded = fallback.encode([leads[i] for i in rows])
+            second = np.zeros((len(articles), encoded.shape[1]), dtype=np.float32)
+            second[rows] = encoded
+            has_second[rows] = True
+    key = fallback.key if fallback is not None else None
+    return ClusterInput(vectors, embeddable, entities, days, words, languages, second, has_second, key)
 
 
-FEATURES = ("cosine", "words", "names", "figure_conflict", "cross_language")
+def _max_df(n: int) -> int:
+    """Entities named by more articles than this do not propose candidate pairs."""
+    return min(MAX_BLOCKING_DF, max(8, int(np.sqrt(n))))
+
+
+FEATURES = ("cosine", "words", "names", "figure_conflict", "cross_language", "cross_names")
 
 
 class Scorer:
     """The probability that two articles report one event."""
 
     def __init__(
-        self, data: ClusterInput, config: ClusterConfig, embedder_key: str, models: tuple[Fitted, Fitted] | None = None
+        self, data: ClusterInput, config: ClusterConfig, embedder_key: str, models: Models | None = None
     ) -> None:
         self.data = data
         self.config = config
-        self.main, self.names = models or models_for(config, embedder_key)
+        self.models = models or models_for(config, embedder_key, data.second_key)
 
     def features(self, i: int, j: int) -> dict[str, float]:
         """The evidence about one pair, by name (cosine is NaN when either has no embedding)."""
         data = self.data
-        both = bool(data.embeddable[i] and data.embeddable[j])
+        if data.memo is not None:
+            if (i, j) not in data.memo:
+                data.memo[i, j] = self._features(i, j)
+            return data.memo[i, j]
+        return self._features(i, j)
+
+    def _features(self, i: int, j: int) -> dict[str, float]:
+        data = self.data
+        kind = self.kind(i, j)
+        vectors = data.vectors if kind == "main" else data.second
+        names = data.entities.similarity(i, j)
+        cross = float(data.languages[i] != data.languages[j])
         return {
-            "cosine": float(data.vectors[i] @ data.vectors[j]) if both else math.nan,
+            "cosine": float(vectors[i] @ vectors[j]) if kind != "names" else math.nan,
             "words": cosine(data.words[i], data.words[j]),
-            "names": data.entities.similarity(i, j),
+            "names": names,
             "figure_conflict": float(data.entities.figures_conflict(i, j)),
-            "cross_language": float(data.languages[i] != data.languages[j]),
+            "cross_language": cross,
+            "cross_names": cross * names,
         }
+
+    def kind(self, i: int, j: int) -> str:
+        """Which evidence a pair has: main embeddings, the fallback's, or names and words only."""
+        data = self.data
+        if data.embeddable[i] and data.embeddable[j]:
+            return "main"
+        if data.has_second[i] and data.has_second[j] and "second" in self.models:
+            return "second"
+        return "names"
 
     def model(self, i: int, j: int) -> Fitted:
         """The fitted model that scores this pair."""
-        both = self.data.embeddable[i] and self.data.embeddable[j]
-        return self.main if both else self.names
+        return self.models[self.kind(i, j)]
 
     def __call__(self, i: int, j: int) -> float:
         gap = abs(self.data.days[i] - self.data.days[j])
@@ -167,8 +227,7 @@ def candidate_pairs(data: ClusterInput, config: ClusterConfig) -> set[tuple[int,
                 i = int(rows[start + offset])
                 for j in rows[neighbours]:
                     pairs.add((min(i, int(j)), max(i, int(j))))
-    max_df = min(MAX_BLOCKING_DF, max(8, int(np.sqrt(n))))
-    for members in data.entities.postings(max_df):
+    for members in data.entities.postings(_max_df(n)):
         for pos, i in enumerate(members):
             for j in members[pos + 1 :]:
                 pairs.add((i, j))
@@ -189,7 +248,7 @@ def mean_link(score: Scorer, left: list[int], right: list[int]) -> float:
 
 
 def cluster_indices(
-    data: ClusterInput, config: ClusterConfig, embedder_key: str, models: tuple[Fitted, Fitted] | None = None
+    data: ClusterInput, config: ClusterConfig, embedder_key: str, models: Models | None = None
 ) -> list[list[int]]:
     """Agglomerate articles: strongest links first, merging groups only on a good mean link.
 
@@ -197,7 +256,7 @@ def cluster_indices(
         data: the prepared articles.
         config: clustering settings.
         embedder_key: which packaged model scores embedded pairs.
-        models: (with embedding, without) models to use instead of the configured ones.
+        models: models to use instead of the packaged and configured ones (see models_for).
 
     Returns:
         Groups of article indices; every index appears in exactly one group.
@@ -234,9 +293,11 @@ def story_id(article_ids: list[str]) -> str:
     return f"s-{digest[:10]}"
 
 
-def cluster_articles(articles: list[Article], config: ClusterConfig, embedder: Embedder) -> list[list[Article]]:
+def cluster_articles(
+    articles: list[Article], config: ClusterConfig, embedder: Embedder, fallback: Embedder | None = None
+) -> list[list[Article]]:
     """Group articles into stories (see module docstring)."""
     if not articles:
         return []
-    data = prepare(articles, config, embedder)
+    data = prepare(articles, config, embedder, fallback)
     return [[articles[i] for i in group] for group in cluster_indices(data, config, embedder.key)]

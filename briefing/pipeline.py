@@ -16,7 +16,7 @@ from briefing.cluster import cluster_articles, story_id
 from briefing.config import Config, SourceSpec
 from briefing.console import Console
 from briefing.dedupe import dedupe
-from briefing.embed import Embedder, UseEmbedder, make_embedder
+from briefing.embed import Embedder, UseEmbedder, make_embedder, make_fallback
 from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.extractive import (
     EMBEDDED_TRANSLATES,
@@ -148,7 +148,8 @@ def prepare_stories(
     console.info(f"{len(result.kept)} distinct articles, {len(result.duplicate_of)} duplicate(s) folded")
 
     with timed(timings, "cluster"):
-        groups = cluster_articles(result.kept, config.cluster, embedder)
+        fallback = make_fallback(config.cluster, config.cache_dir())
+        groups = cluster_articles(result.kept, config.cluster, embedder, fallback)
     copies_of: dict[str, list[Article]] = {}
     for dup_id, kept_id in result.duplicate_of.items():
         copies_of.setdefault(kept_id, []).append(by_id[dup_id])

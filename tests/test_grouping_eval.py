@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bench.grouping_eval import Tally, format_scores, score_pairs, story_map
+from bench.grouping_eval import Tally, fit_logistic, format_scores, pair_folds, score_pairs, story_map
 from briefing.models import Article, Story
 
 
@@ -43,3 +44,20 @@ def test_no_prediction_and_no_gold_are_not_division_errors() -> None:
 def test_duplicates_count_as_their_kept_article_story() -> None:
     story = Story(id="s1", articles=[_article("kept")], duplicates={"kept": [_article("copy")]})
     assert story_map([story]) == {"kept": "s1", "copy": "s1"}
+
+
+def test_logistic_fit_recovers_the_direction_and_scale_of_the_evidence() -> None:
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.uniform(0.7, 1.0, 4000), rng.uniform(0, 1, 4000)])  # a compressed feature too
+    true = np.array([30.0, -2.0, -24.0])
+    y = (rng.uniform(size=4000) < 1 / (1 + np.exp(-(x @ true[:2] + true[2])))).astype(float)
+    beta = fit_logistic(x, y, l2=0.01)
+    assert beta[0] == pytest.approx(30.0, rel=0.2) and beta[1] == pytest.approx(-2.0, rel=0.3)
+    assert beta[2] == pytest.approx(-24.0, rel=0.2)
+
+
+def test_pairs_sharing_an_article_stay_in_one_fold() -> None:
+    pairs = [{"id1": "a", "id2": "b"}, {"id1": "b", "id2": "c"}, {"id1": "d", "id2": "e"}, {"id1": "f", "id2": "g"}]
+    for seed in range(5):
+        folds = pair_folds(pairs, 2, seed)
+        assert folds[0] == folds[1] and set(folds) <= {0, 1}
