@@ -193,6 +193,7 @@ def pair_folds(pairs: Sequence[Mapping[str, Any]], k: int, seed: int) -> list[in
     return [fold_of[root(str(p["id1"]))] for p in pairs]
 
 
+SHORT = {"cosine": "cos", "figure_conflict": "figconflict", "cross_language": "xlang", "cross_names": "xnames"}
 THRESHOLDS = tuple(round(0.1 + 0.05 * n, 2) for n in range(15))  # 0.10 .. 0.80
 MODELS = ("main", "names")
 
@@ -410,7 +411,7 @@ def _worst(experiment: Experiment, pairs: list[dict[str, Any]], story_of: Mappin
     def line(item: tuple[float, dict[str, float], int, int, dict[str, Any]]) -> str:
         value, evidence, i, j, pair = item
         a, b = experiment.articles[i], experiment.articles[j]
-        shown = " ".join(f"{k[:5]}={v:.2f}" for k, v in evidence.items())
+        shown = " ".join(f"{SHORT.get(k, k)}={v:.2f}" for k, v in evidence.items())
         overall = pair.get("overall", "?")
         return (
             f"  p={value:.2f} [{shown}] human {overall}: {a.language}:{a.title[:40]!r} ~ {b.language}:{b.title[:40]!r}"
