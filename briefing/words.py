@@ -50,6 +50,4 @@ def word_vector(text: str, language: str | None) -> WordVector:
 
 def cosine(a: WordVector, b: WordVector) -> float:
     """Cosine of two unit word vectors."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(w, 0.0) for w, x in a.items())
+    return sum(a[w] * b[w] for w in a.keys() & b.keys())
