@@ -165,6 +165,7 @@ def generate(count: int, seed: int = 7) -> list[dict[str, str]]:
     return out
 
 
+FILE_ROWS = 5000
 EVAL_ARTICLES = ROOT.parent / "shared" / "eval" / "semeval-train-articles.jsonl"
 
 
@@ -204,12 +205,14 @@ def pair_scores(groups: list[list[str]], truth: dict[str, int]) -> tuple[float, 
 
 
 def run(count: int, folder: Path, real: bool = False) -> dict[str, float]:
-    path = folder / f"bench-{count}.jsonl"
+    path = folder / f"bench-{count}"
+    path.mkdir()
     rows = recombine(count) if real else generate(count)
     truth = {r["id"]: int(r["story"]) for r in rows}
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for start in range(0, len(rows), FILE_ROWS):  # files stay under input.max_file_bytes
+        with (path / f"part-{start // FILE_ROWS:03d}.jsonl").open("w", encoding="utf-8") as handle:
+            for row in rows[start : start + FILE_ROWS]:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     config = Config()
     timings: dict[str, float] = {}
 
@@ -219,7 +222,9 @@ def run(count: int, folder: Path, real: bool = False) -> dict[str, float]:
         return now
 
     t = time.perf_counter()
-    articles, _ = read_sources([str(path)], config.input)
+    articles, rejected = read_sources([str(path)], config.input)
+    if rejected:
+        raise SystemExit(f"the benchmark's own input was rejected: {rejected[:3]}")
     t = stage("read", t)
     articles = [clean_article(a) for a in articles]
     t = stage("clean", t)

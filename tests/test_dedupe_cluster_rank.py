@@ -83,6 +83,69 @@ def test_articles_far_apart_in_time_are_never_one_story() -> None:
     assert len(groups) == 2
 
 
+# One company, three articles: two report one event (in two languages), one a different event.
+SAME_SUBJECT = [
+    Article(
+        id="cuts-en",
+        title="Siemens Energy to cut 2,900 jobs at its Erlangen plant",
+        text="Siemens Energy said on Monday it will cut 2,900 jobs at its Erlangen turbine plant by 2027, "
+        "blaming weak orders for onshore wind turbines. Works council chief Anna Berger called the cuts "
+        "a betrayal and announced protests outside the plant on Thursday. The company expects the "
+        "restructuring to cost about 400 million euros.",
+        language="en",
+    ),
+    Article(
+        id="cuts-de",
+        title="Siemens Energy streicht 2900 Stellen in Erlangen",
+        text="Siemens Energy will bis 2027 in seinem Turbinenwerk in Erlangen 2900 Stellen streichen, wie der "
+        "Konzern am Montag mitteilte. Grund seien schwache Aufträge für Windturbinen an Land. "
+        "Betriebsratschefin Anna Berger sprach von Verrat und kündigte für Donnerstag Proteste vor dem Werk an. "
+        "Der Umbau soll rund 400 Millionen Euro kosten.",
+        language="de",
+    ),
+    Article(
+        id="texas-en",
+        title="Siemens Energy opens a transformer factory in Texas",
+        text="Siemens Energy opened a transformer factory near Houston on Wednesday, its first in the "
+        "United States, creating 650 jobs. Governor Greg Abbott attended the opening and praised the "
+        "investment of 150 million dollars. The plant will supply utilities expanding the Texas grid.",
+        language="en",
+    ),
+]
+
+
+def test_one_event_groups_across_languages_and_another_event_of_the_same_company_stays_apart() -> None:
+    groups = cluster_articles(SAME_SUBJECT, ClusterConfig(), UseEmbedder())
+    assert sorted(sorted(a.id for a in g) for g in groups) == [["cuts-de", "cuts-en"], ["texas-en"]]
+
+
+def test_two_figures_that_are_all_a_text_offers_do_not_merge_two_events() -> None:
+    # A ballot rule citing "resolución 13-2020" and an Arabic report of an attack that kills 13,
+    # the worst since 2020: the Arabic text has no capitalised names, so 13 and 2020 are all the
+    # names-and-figures evidence it offers; shared, they must not outweigh unrelated meaning.
+    ballot = Article(
+        id="ballot-es",
+        title="El tribunal electoral fija las reglas del voto en el exterior",
+        text="El Jurado Nacional de Elecciones publicó la resolución 13-2020, que fija las reglas del voto de "
+        "los peruanos en el exterior para los comicios de abril. Los electores podrán votar en 87 países, "
+        "y las mesas abrirán a las 8 de la mañana, según el organismo.",
+        language="es",
+    )
+    attack = Article(
+        id="attack-ar",
+        title="هجوم على نقطة أمنية",
+        text="قُتل 13 جنديا في هجوم مسلح على نقطة أمنية شمال البلاد، وهو الهجوم الأعنف منذ عام 2020، "
+        "بحسب مصادر أمنية. وأعلنت السلطات حالة الطوارئ في المنطقة.",
+        language="ar",
+    )
+    assert len(cluster_articles([ballot, attack], ClusterConfig(), UseEmbedder())) == 2
+
+
+def test_a_configured_threshold_overrides_the_fitted_one() -> None:
+    groups = cluster_articles(SAME_SUBJECT, ClusterConfig(threshold=0.99), UseEmbedder())
+    assert len(groups) == 3
+
+
 def test_ranking_prefers_more_outlets_and_languages() -> None:
     def art(i: str, lang: str, outlet: str) -> Article:
         return Article(id=i, title="t", text="x", language=lang, source=outlet)

