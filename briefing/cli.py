@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="debug logs: why articles were dropped, calls retried",
+        help="debug logs: why articles were dropped, what was flagged, calls retried",
     )
 
     parser = argparse.ArgumentParser(
@@ -273,6 +273,10 @@ def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
             f"digest: {len(digest.stories)} stories from {used} articles; {report.llm_calls} LLM calls, "
             f"{report.cache_hits} cached, {report.usage.prompt_tokens + report.usage.completion_tokens} tokens"
         )
+        if args.verbose:
+            for record in report.articles:
+                for flag in record.flags:
+                    console.info(f"flagged {record.id}: {flag}")
         for path in paths:
             print(path)
         delivered = EXIT_OK

@@ -102,7 +102,7 @@ def digest_from_json(data: dict[str, Any]) -> Digest:
         ArticleRecord(
             id=str(r["id"]), status=r["status"], reason=r.get("reason"), story_id=r.get("story_id"),
             duplicate_of=r.get("duplicate_of"), fetched_from=str(r.get("fetched_from") or ""),
-            language=r.get("language"),
+            language=r.get("language"), flags=[str(f) for f in r.get("flags") or []],
         )
         for r in written.get("articles", [])
     ]  # fmt: skip

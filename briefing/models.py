@@ -138,6 +138,9 @@ class ArticleRecord:
     duplicate_of: str | None = None
     fetched_from: str = ""
     language: str | None = None
+    # What the run changed or doubted about the input (body cut, id renamed, no date, language
+    # uncertain, link dropped...), so the report says it.
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass

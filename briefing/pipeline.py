@@ -108,7 +108,9 @@ def prepare_stories(
 
     def reject(article: Article, reason: str) -> None:
         log.debug("rejecting %s: %s", article.id, reason)
-        records[article.id] = ArticleRecord(article.id, "rejected", reason, fetched_from=article.fetched_from)
+        records[article.id] = ArticleRecord(
+            article.id, "rejected", reason, fetched_from=article.fetched_from, flags=list(article.flags)
+        )
 
     with timed(timings, "read"):
         context = ReadContext(config.input, config.fetch, cache_path=config.cache_dir() / "fetch.sqlite")
@@ -116,11 +118,6 @@ def prepare_stories(
             raw, rejections = read_sources(sources, context)
         finally:
             context.close()
-    for rejection in rejections:
-        key = rejection.id
-        while key in records:  # two bad files may share a name; each is reported
-            key = f"{key}~"
-        records[key] = ArticleRecord(key, "rejected", rejection.reason, fetched_from=rejection.fetched_from)
     console.info(f"read {len(raw)} articles from {len(sources)} source(s); {len(rejections)} input(s) rejected")
 
     with timed(timings, "clean"):
@@ -144,6 +141,7 @@ def prepare_stories(
             duplicate_of=kept_id,
             fetched_from=by_id[dup_id].fetched_from,
             language=by_id[dup_id].language,
+            flags=list(by_id[dup_id].flags),
         )
     console.info(f"{len(result.kept)} distinct articles, {len(result.duplicate_of)} duplicate(s) folded")
 
@@ -166,10 +164,18 @@ def prepare_stories(
                 story_id=story.id,
                 fetched_from=article.fetched_from,
                 language=article.language,
+                flags=list(article.flags),
             )
         for copies in duplicates.values():
             for copy in copies:
                 records[copy.id].story_id = story.id
+    # Inputs that never became articles are recorded last, under a key of their own: a rejected
+    # feed entry may carry the id of the article kept in its place, and both must be reported.
+    for rejection in rejections:
+        key = rejection.id
+        while key in records:
+            key = f"{key}~"
+        records[key] = ArticleRecord(key, "rejected", rejection.reason, fetched_from=rejection.fetched_from)
     with timed(timings, "rank"):
         ranked = rank_stories(stories)
     multi = sum(1 for s in ranked if len(s.languages) > 1)

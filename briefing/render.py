@@ -144,6 +144,7 @@ def to_json(digest: Digest) -> dict[str, Any]:
                     "duplicate_of": r.duplicate_of,
                     "fetched_from": r.fetched_from,
                     "language": r.language,
+                    "flags": r.flags,
                 }
                 for r in report.articles
             ],

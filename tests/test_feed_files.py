@@ -51,3 +51,28 @@ def test_feed_ids_are_stable_across_reads(monkeypatch: pytest.MonkeyPatch) -> No
     second, _ = read_sources([str(FEEDS / "rss2_en.xml")], InputConfig())
     assert [a.id for a in first] == [a.id for a in second]
     assert all(a.id.startswith("lyon-daily-") for a in first)
+
+
+def test_a_rejected_entry_sharing_the_kept_articles_id_is_still_reported(isolated_env: Path) -> None:
+    from briefing.config import Config
+    from briefing.digest_io import load_digest
+    from briefing.models import Digest, RunReport
+    from briefing.pipeline import prepare_stories
+    from briefing.render import render_all
+
+    config = Config.model_validate({"fetch": {"full_text": False}})
+    prepared = prepare_stories([str(FEEDS / "duplicate_guids.xml")], config)
+    records = list(prepared.records.values())
+    rejected = [r for r in records if r.status == "rejected"]
+    assert len(rejected) == 1 and "duplicate GUID" in (rejected[0].reason or "")
+    kept = [r for r in records if r.status != "rejected"]
+    assert len(kept) == 2 and rejected[0].id.rstrip("~") in {r.id for r in kept}  # same id, both reported
+    assert len(records) == 3  # every entry of the feed accounted for
+
+    # Flags reach the report and survive digest.json.
+    kept[0].flags.append("no date in the feed; the fetch time is used")
+    digest = Digest(date="2026-11-24", title="t", stories=[], overview=[], report=RunReport(articles=records))
+    path = isolated_env / "digest.json"
+    path.write_text(render_all(digest, ["json"])["digest.json"], encoding="utf-8")
+    again = load_digest(path)
+    assert [r.flags for r in again.report.articles] == [r.flags for r in records]

@@ -267,3 +267,16 @@ def test_sources_come_from_the_config_when_none_are_given(use_server: ScriptedOp
 def test_no_sources_anywhere_is_a_usage_error(use_server: ScriptedOpenAI, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "-q"]) == EXIT_USAGE
     assert "input.sources" in capsys.readouterr().err
+
+
+def test_article_flags_reach_digest_json_and_verbose_output(
+    use_server: ScriptedOpenAI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "day.jsonl"
+    body = "The city council of Lyon approved a plan on Tuesday to plant 12,000 trees by 2030, the mayor said."
+    source.write_text(json.dumps({"id": "lyon", "title": "Lyon trees", "text": body, "published": "soon"}) + "\n")
+    out = tmp_path / "out"
+    assert main(["run", str(source), "--out", str(out), "--date", DATE, "-v"]) == EXIT_OK
+    records = read_digest(out, DATE)["report"]["articles"]
+    assert records[0]["id"] == "lyon" and any("unparseable date" in f for f in records[0]["flags"])
+    assert "flagged lyon: unparseable date 'soon' ignored" in capsys.readouterr().err
