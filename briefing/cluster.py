@@ -124,22 +124,36 @@ def prepare(
     days = np.array([a.published.timestamp() / 86400 if a.published else np.nan for a in articles])
     words = [word_vector(text, a.language) for text, a in zip(leads, articles, strict=True)]
     languages = [a.language or "" for a in articles]
-    has_second = np.zeros(len(articles), dtype=bool)
-    second = np.zeros((len(articles), 1), dtype=np.float32)
-    if fallback is not None:
-        unread = {i for i, ok in enumerate(embeddable) if not ok and languages[i] in fallback.languages}
-        if unread:
-            wanted = set(unread)
-            for members in entities.postings(_max_df(len(articles))):
-                if unread.intersection(members):
-                    wanted.update(members)
-            rows = sorted(i for i in wanted if languages[i] in fallback.languages)
-            encoded = fallback.encode([leads[i] for i in rows])
-            second = np.zeros((len(articles), encoded.shape[1]), dtype=np.float32)
-            second[rows] = encoded
-            has_second[rows] = True
+    second, has_second = _embed_unread(leads, languages, embeddable, entities, fallback)
     key = fallback.key if fallback is not None else None
     return ClusterInput(vectors, embeddable, entities, days, words, languages, second, has_second, key)
+
+
+def _embed_unread(
+    leads: list[str], languages: list[str], embeddable: np.ndarray, entities: EntityIndex, fallback: Embedder | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fallback vectors for articles the main embedder cannot read and their likely partners.
+
+    Returns:
+        The vectors (zero rows where none) and a mask of the rows that have one.
+    """
+    has_second = np.zeros(len(leads), dtype=bool)
+    second = np.zeros((len(leads), 1), dtype=np.float32)
+    if fallback is None:
+        return second, has_second
+    unread = {i for i, ok in enumerate(embeddable) if not ok and languages[i] in fallback.languages}
+    if not unread:
+        return second, has_second
+    wanted = set(unread)
+    for members in entities.postings(_max_df(len(leads))):
+        if unread.intersection(members):
+            wanted.update(members)
+    rows = sorted(i for i in wanted if languages[i] in fallback.languages)
+    encoded = fallback.encode([leads[i] for i in rows])
+    second = np.zeros((len(leads), encoded.shape[1]), dtype=np.float32)
+    second[rows] = encoded
+    has_second[rows] = True
+    return second, has_second
 
 
 def _max_df(n: int) -> int:
