@@ -17,6 +17,7 @@ def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
     """Lines of (label, value) describing the setup, and a list of what is missing."""
     from briefing.llm import choose_backend, describe_backend
     from briefing.llm.local import DEFAULT_MODEL_FILE, llama_installed, parts_installed
+    from briefing.pipeline import summary_mode
 
     lines: list[tuple[str, str]] = []
     missing: list[str] = []
@@ -37,10 +38,8 @@ def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
             f"model packages {'installed' if parts_installed() else 'not installed'}",
         )
     )
-    mode: str = config.summary.mode
-    if mode == "auto":
-        mode = f"auto -> {'extractive' if kind == 'local' else 'abstractive'}"
-    lines.append(("summary mode", mode))
+    chosen = summary_mode(config.summary.mode, kind == "local")
+    lines.append(("summary mode", f"auto -> {chosen}" if config.summary.mode == "auto" else chosen))
     lines.append(("grouping", _grouping_state(config, missing)))
     lines.append(("token counter", "the model's own tokenizer" if kind == "local" else _tiktoken_state(missing)))
     lines.append(("language id", "py3langid (packaged model)" if _installed("py3langid") else "missing"))

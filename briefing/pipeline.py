@@ -235,11 +235,17 @@ def estimate_cost(config: Config, stats: CallStats, backend: ChatBackend) -> flo
     )
 
 
+def summary_mode(configured: str, local: bool) -> str:
+    """'abstractive' or 'extractive': the configured mode, or when 'auto' extractive for the
+    in-process model (small: it picks and translates sentences) and abstractive for endpoints."""
+    if configured != "auto":
+        return configured
+    return "extractive" if local else "abstractive"
+
+
 def resolve_mode(config: Config, backend: ChatBackend) -> str:
-    """'abstractive' or 'extractive': the configured mode, or by backend when 'auto'."""
-    if config.summary.mode != "auto":
-        return config.summary.mode
-    return "extractive" if is_local(backend) else "abstractive"
+    """The summary mode this run uses with this backend (see summary_mode)."""
+    return summary_mode(config.summary.mode, is_local(backend))
 
 
 class Summarizer:

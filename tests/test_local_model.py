@@ -103,3 +103,23 @@ def test_doctor_names_what_is_missing(
     monkeypatch.setattr(briefing.llm, "local_available", lambda config: False)
     assert main(["doctor"]) == 2
     assert "OPENAI_API_KEY" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("configured", "local", "expected"),
+    [("auto", True, "extractive"), ("auto", False, "abstractive"), ("abstractive", True, "abstractive")],
+)
+def test_doctor_and_the_run_choose_the_summary_mode_the_same_way(
+    configured: str, local: bool, expected: str, isolated_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from briefing.pipeline import summary_mode
+
+    assert summary_mode(configured, local) == expected
+    env = {} if local else {"BRIEFING_LLM_BASE_URL": "http://127.0.0.1:9/v1"}
+    config = load_config(None, env={**env, "BRIEFING_SUMMARY_MODE": configured})
+    if local and not briefing.llm.local_available(config):
+        pytest.skip("the embedded model is not installed")
+    from briefing.doctor import diagnose
+
+    lines = dict(diagnose(config)[0])
+    assert lines["summary mode"].endswith(expected)
