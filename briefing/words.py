@@ -30,11 +30,11 @@ WordVector = dict[str, float]
 @lru_cache(maxsize=64)
 def _frequencies(language: str) -> dict[str, float]:
     """wordfreq's word -> frequency for a language; empty (every word unseen) when it has none."""
-    try:
-        from wordfreq import get_frequency_dict
+    from wordfreq import get_frequency_dict
 
+    try:
         return dict(get_frequency_dict(language, WORDLIST))
-    except (LookupError, ImportError, OSError, ValueError) as exc:
+    except (LookupError, ValueError) as exc:  # no list for this language, or no language tag at all
         log.debug("no word frequencies for %r: %s", language, exc)
         return {}
 
