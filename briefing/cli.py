@@ -286,7 +286,7 @@ def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
         console.warn("no usable (or no new) article in the sources; see the report in digest.json")
         return delivered or EXIT_NO_ARTICLES
     for failure in report.failures:
-        console.warn(f"{failure['stage']} failed for {failure['story_id'] or 'the digest'}: {failure['error']}")
+        console.warn(f"{failure.stage} failed for {failure.story_id or 'the digest'}: {failure.error}")
     return delivered or (EXIT_PARTIAL if report.failures else EXIT_OK)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 ArticleStatus = Literal["used", "duplicate", "rejected"]
 StoryStatus = Literal["ok", "unavailable"]
@@ -161,6 +161,24 @@ class CheckTally:
 
 
 @dataclass
+class Failure:
+    """A part of the digest that could not be made: which stage, which story (None: the digest), why."""
+
+    stage: str
+    story_id: str | None
+    error: str
+
+
+@dataclass
+class Note:
+    """Something the run changed or left out while making a story (e.g. a sentence dropped by a check)."""
+
+    stage: str
+    story_id: str | None
+    note: str
+
+
+@dataclass
 class RunReport:
     """Everything that happened in a run: every input accounted for, and what it cost."""
 
@@ -169,11 +187,11 @@ class RunReport:
     cache_hits: int = 0
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = None
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     model: str = ""
     mode: str = ""
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     retries: int = 0
     reasks: int = 0
     checks: CheckTally = field(default_factory=CheckTally)

@@ -32,6 +32,8 @@ from briefing.models import (
     Article,
     ArticleRecord,
     Digest,
+    Failure,
+    Note,
     RunReport,
     Sentence,
     Story,
@@ -423,12 +425,11 @@ def run(
     )
     for item in items:
         if item.status == "unavailable":
-            report.failures.append({"stage": "summarize", "story_id": item.story.id, "error": item.error})
+            report.failures.append(Failure("summarize", item.story.id, item.error or ""))
         report.warnings.extend(
-            {"stage": "check" if n.startswith(DROPPED) else "summarize", "story_id": item.story.id, "note": n}
-            for n in item.notes
+            Note("check" if n.startswith(DROPPED) else "summarize", item.story.id, n) for n in item.notes
         )
     if overview_error:
-        report.failures.append({"stage": "overview", "story_id": None, "error": overview_error})
+        report.failures.append(Failure("overview", None, overview_error))
     timings["total"] = round(time.perf_counter() - started, 4)
     return Digest(date=date, title=config.digest.title, overview=overview, stories=items, report=report)

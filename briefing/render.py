@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import jinja2
@@ -160,8 +160,8 @@ def to_json(digest: Digest) -> dict[str, Any]:
                 "reasks": report.reasks,
             },
             "checks": checks_dict(report.checks),
-            "failures": report.failures,
-            "warnings": report.warnings,
+            "failures": [asdict(f) for f in report.failures],
+            "warnings": [asdict(n) for n in report.warnings],
             "timings": report.timings,
         },
     }
