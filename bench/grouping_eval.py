@@ -1,7 +1,7 @@
 """Score story grouping against human same-story judgements.
 
-Runs exactly the grouping `briefing run` uses (`briefing.pipeline.prepare_stories`: read, clean,
-language, dedupe, cluster) on a labelled set and prints precision, recall and F1 of same-story
+Runs exactly the grouping `briefing run` uses (`briefing.app.show_clusters`, as `briefing cluster`
+does: read, clean, language, dedupe, cluster) on a labelled set and prints precision, recall and F1 of same-story
 decisions overall, within one language, across languages and per language (pair), the time and
 articles per second, and the worst false merges and false splits with their scores.
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import tempfile
 import time
@@ -119,7 +118,7 @@ def score_pairs(story_of: Mapping[str, str], pairs: Iterable[Mapping[str, Any]])
 
 
 def story_map(stories: Iterable[Any]) -> dict[str, str]:
-    """Article id -> story id, duplicates included (from `Prepared.stories`)."""
+    """Article id -> story id, duplicates included (from `Clusters.stories`)."""
     mapping: dict[str, str] = {}
     for story in stories:
         for article in story.members():
@@ -350,11 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.articles.is_file() or not args.pairs.is_file():
         print(f"no labelled set at {args.articles} / {args.pairs}: nothing to score (skipped)")
         return 0
+    from briefing.app import show_clusters
     from briefing.config import load_config
     from briefing.embed import make_embedder
     from briefing.language import assign_language
     from briefing.models import Article
-    from briefing.pipeline import prepare_stories
+    from briefing.paths import Paths
+    from briefing.store import EmbeddingCache
 
     rows = _read_jsonl(args.articles)
     pairs = _read_jsonl(args.pairs)
@@ -365,18 +366,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             for row in rows:
                 record = {"id": str(row["id"]), "title": row.get("title") or "", "text": row.get("text") or ""}
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.environ.setdefault("BRIEFING_CACHE_DIR", str(Path(tmp) / "cache"))
-        config = load_config(None)
-        if args.embedder:
-            config.cluster.embedder = args.embedder
         # A fresh cache unless --cache: the timing is of a first sight of every article.
-        embedder = make_embedder(config.cluster, args.cache or Path(tmp) / "cache")
+        cluster = {"embedding_cache": True} | ({"embedder": args.embedder} if args.embedder else {})
+        config = load_config(None, {"paths": {"cache_dir": args.cache or Path(tmp) / "cache"}, "cluster": cluster})
         # Loading models is not grouping time (pipeline_bench.py warms up the same way).
-        embedder.encode(["warm up"])
+        make_embedder(config.cluster).encode(["warm up"])
         assign_language(Article(id="warm", title="", text="warm up the language model"))
         started = time.perf_counter()
-        prepared = prepare_stories([str(source)], config, embedder)
+        prepared = show_clusters([str(source)], config)
         seconds = time.perf_counter() - started
+        # The same embedder over the same cache: the experiments below re-read the run's vectors.
+        cache = EmbeddingCache(Paths.of(config).embeddings)
+        embedder = make_embedder(config.cluster, cache)
         story_of = story_map(prepared.stories)
         scores = score_pairs(story_of, pairs)
         timings = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.items())
@@ -395,6 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"fitted {model}: threshold {fit.threshold}, F1 on all pairs {fit.f1:.3f}, {fit.weights}")
             command = "python bench/grouping_eval.py --fit" + (f" --embedder {args.embedder}" if args.embedder else "")
             write_weights(ROOT / "briefing" / "data" / "cluster_weights.json", fits, embedder.key, command)
+        cache.close()
     return 0
 
 

@@ -16,12 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from briefing.app import daily_run  # noqa: E402
 from briefing.config import load_config  # noqa: E402
 from briefing.llm import make_backend  # noqa: E402
 from briefing.llm.base import ChatBackend, ChatRequest, ChatResult  # noqa: E402
-from briefing.llm.cache import CachedBackend  # noqa: E402
-from briefing.pipeline import run  # noqa: E402
-from briefing.store import Store  # noqa: E402
+from briefing.paths import Paths  # noqa: E402
 
 
 class Timed:
@@ -31,7 +30,9 @@ class Timed:
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
-        self.kind = str(getattr(inner, "kind", "endpoint"))
+        self.local = inner.local
+        self.max_concurrency = inner.max_concurrency
+        self.token_counter = inner.token_counter
         self.seconds: dict[str, list[float]] = {}
 
     def complete(self, request: ChatRequest) -> ChatResult:
@@ -45,16 +46,13 @@ class Timed:
 
 def once(label: str, sources: list[str], cache: Path) -> int:
     # One call at a time: the in-process model serializes calls anyway, and per-call times stay honest.
-    config = load_config(None, {"paths": {"cache_dir": str(cache)}, "llm": {"concurrency": 1}})
+    overrides: dict[str, dict[str, object]] = {"paths": {"cache_dir": str(cache)}, "llm": {"concurrency": 1}, "digest": {"out_dir": cache / "out"}}
+    config = load_config(None, overrides)
     loaded = time.perf_counter()
-    backend = make_backend(config)
+    backend = make_backend(config, Paths.of(config).models)
     load_seconds = time.perf_counter() - loaded
     timed = Timed(backend)
-    store = Store(cache / "briefing.sqlite")
-    try:
-        digest = run(sources, config, "2026-11-23", CachedBackend(timed, store), counter=backend.token_counter)  # type: ignore[attr-defined]
-    finally:
-        store.close()
+    digest = daily_run(list(sources), config, date="2026-11-23", backend=timed).digest
     stories = len(digest.stories)
     summarize = digest.report.timings["summarize"]
     translations = timed.seconds.get("translation", [])
@@ -72,7 +70,7 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
         # Reuse the assembled model from the user's cache rather than assembling 1.1 GB again.
-        user_models = load_config(None).cache_dir() / "models"
+        user_models = Paths.of(load_config(None)).models
         if user_models.is_dir():
             (cache / "models").symlink_to(user_models, target_is_directory=True)
         once("first run ", sources, cache)

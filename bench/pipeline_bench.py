@@ -22,21 +22,17 @@ import random
 import resource
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from briefing.clean import clean_article  # noqa: E402
-from briefing.cluster import cluster_articles  # noqa: E402
+from briefing.app import show_clusters  # noqa: E402
 from briefing.config import Config  # noqa: E402
-from briefing.dedupe import dedupe  # noqa: E402
 from briefing.embed import UseEmbedder  # noqa: E402
 from briefing.language import assign_language  # noqa: E402
 from briefing.models import Article  # noqa: E402
-from briefing.sources import read_sources  # noqa: E402
 
 # Sentence templates per language; a story fills the slots once and is then reported in several
 # languages by several outlets, so stories differ by who, where, what figure and what happened.
@@ -213,38 +209,26 @@ def run(count: int, folder: Path, real: bool = False) -> dict[str, float]:
         with (path / f"part-{start // FILE_ROWS:03d}.jsonl").open("w", encoding="utf-8") as handle:
             for row in rows[start : start + FILE_ROWS]:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    config = Config()
-    timings: dict[str, float] = {}
-
-    def stage(name: str, start: float) -> float:
-        now = time.perf_counter()
-        timings[name] = now - start
-        return now
-
-    t = time.perf_counter()
-    articles, rejected = read_sources([str(path)], config.input)
+    # The grouping `briefing cluster` runs (briefing.app.show_clusters), with no embedding cache:
+    # every article is embedded, as on a first sight.
+    config = Config.model_validate({"paths": {"cache_dir": folder / "cache"}, "cluster": {"embedding_cache": False}})
+    clusters = show_clusters([str(path)], config)
+    rejected = [r for r in clusters.records if r.status == "rejected"]
     if rejected:
         raise SystemExit(f"the benchmark's own input was rejected: {rejected[:3]}")
-    t = stage("read", t)
-    articles = [clean_article(a) for a in articles]
-    t = stage("clean", t)
-    articles = [assign_language(a) for a in articles]
-    t = stage("language", t)
-    result = dedupe(articles, config.dedupe.near_threshold)
-    t = stage("dedupe", t)
-    groups = cluster_articles(result.kept, config.cluster, UseEmbedder())
-    stage("cluster", t)
-    timings["total"] = sum(timings.values())
+    timings = clusters.timings
+    groups = [story.articles for story in clusters.stories]
+    duplicates = sum(1 for r in clusters.records if r.status == "duplicate")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     quality = ""
     if not real:
         precision, recall = pair_scores([[a.id for a in g] for g in groups], truth)
-        true = len({truth[a.id] for a in result.kept})
+        true = len({truth[a.id] for g in groups for a in g})
         quality = f" (true: {true}), pairwise precision {precision:.3f} recall {recall:.3f}"
     print(
         f"{count:>6} articles: "
         + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items())
-        + f" | {count / timings['total']:.0f} articles/s | {len(result.duplicate_of)} duplicates, "
+        + f" | {count / timings['total']:.0f} articles/s | {duplicates} duplicates, "
         f"{len(groups)} stories{quality} | peak memory {peak_mb:.0f} MB"
     )
     return timings

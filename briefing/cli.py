@@ -1,4 +1,5 @@
-"""The command line: each command parses its arguments and calls one library function."""
+"""The command line: each command parses its arguments, calls one function of briefing.app, and
+turns its outcome or error into a message and an exit code."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import json
 import logging
 import re
 import sys
-from datetime import UTC, datetime, timedelta
 from datetime import date as date_cls
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from briefing import __version__
-from briefing.config import ALL_FORMATS, Config, SourceSpec, load_config
+from briefing.app import Delivery, Send, Since, daily_run, resend, show_clusters, sources_of
+from briefing.config import ALL_FORMATS, Config, load_config
 from briefing.console import Console
+from briefing.doctor import diagnose
 from briefing.errors import BriefingError, ConfigError, LLMError
+from briefing.prompts import Prompts
 
 log = logging.getLogger("briefing")
 
@@ -209,80 +213,59 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return {"digest": digest, "summary": summary}
 
 
-def _cutoff(since: str | None) -> datetime | None:
+def _window(since: str | None) -> Since:
     if since is None or since == "last":
-        # 'last': what no earlier digest reported, whenever it was published (a feed may deliver an
-        # article hours after its date); the state's record of reported articles decides.
-        return None
+        return since  # type: ignore[return-value]  # None or "last", as the argument parser checked
     match = _DURATION.match(since)
     assert match is not None  # checked by the argument parser
     amount, unit = int(match.group(1)), match.group(2)
-    return datetime.now(UTC) - timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    return timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
 
 
-def _sources(args: argparse.Namespace, config: Config) -> list[str | SourceSpec]:
-    sources: list[str | SourceSpec] = list(args.sources) or list(config.input.sources)
-    if not sources:
-        raise ConfigError("no sources: give SOURCE arguments, or list them in input.sources in the config file")
-    return sources
+def _send(args: argparse.Namespace) -> Send | None:
+    wanted = getattr(args, "send", True) or args.dry_run
+    return Send(dry_run=args.dry_run, force=args.force) if wanted else None
+
+
+def _delivered(delivery: Delivery | None, console: Console) -> int:
+    """Say what became of the delivery; its exit code (0 when none was asked for)."""
+    if delivery is None:
+        return EXIT_OK
+    if delivery.status == "failed":
+        print(f"briefing: {delivery.message}", file=sys.stderr)
+        return EXIT_DELIVERY
+    if delivery.status == "already_sent":
+        console.warn(delivery.message)
+        return EXIT_ALREADY_SENT
+    console.info(delivery.message)
+    if delivery.path is not None:
+        print(delivery.path)
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing run."""
-    from briefing.llm import make_backend
-    from briefing.llm.cache import CachedBackend
-    from briefing.output import write_digest
-    from briefing.pipeline import reported_items, run
-    from briefing.render import render_all
-    from briefing.store import State, Store
-
-    sources = _sources(args, config)
-    if args.send or args.dry_run:
-        from briefing.delivery import require_recipients
-
-        require_recipients(config.email)
-    backend = make_backend(config, report=console.info)
-    state = State(config.state_path())
-    day = args.date or date_cls.today().isoformat()
-    with state.locked():
-        run_id = state.start_run(day)
-        status = "failed"
-        try:
-            store = Store(config.cache_dir() / "briefing.sqlite")
-            try:
-                digest = run(
-                    sources,
-                    config,
-                    day,
-                    CachedBackend(backend, store),
-                    console=console,
-                    counter=getattr(backend, "token_counter", None),
-                    seen=state.reported_dates if args.since else None,
-                    cutoff=_cutoff(args.since),
-                )
-            finally:
-                store.close()
-            paths = write_digest(render_all(digest, list(config.digest.formats)), config.digest.out_dir, digest.date)
-            state.mark_reported(reported_items(digest), day)
-            report = digest.report
-            used = sum(1 for r in report.articles if r.status == "used")
-            status = "empty" if used == 0 else "partial" if report.failures else "ok"
-        finally:
-            state.finish_run(run_id, status)
-        console.info(
-            f"digest: {len(digest.stories)} stories from {used} articles; {report.llm_calls} LLM calls, "
-            f"{report.cache_hits} cached, {report.usage.prompt_tokens + report.usage.completion_tokens} tokens"
-        )
-        if args.verbose:
-            for record in report.articles:
-                for flag in record.flags:
-                    console.info(f"flagged {record.id}: {flag}")
-        for path in paths:
-            print(path)
-        delivered = EXIT_OK
-        if args.send or args.dry_run:
-            delivered = _deliver(digest, config, state, config.digest.out_dir / digest.date, args, console)
-    if used == 0:
+    outcome = daily_run(
+        sources_of(args.sources, config),
+        config,
+        date=args.date or date_cls.today().isoformat(),
+        since=_window(args.since),
+        delivery=_send(args),
+        console=console,
+    )
+    report = outcome.digest.report
+    console.info(
+        f"digest: {len(outcome.digest.stories)} stories from {outcome.used} articles; {report.llm_calls} LLM calls, "
+        f"{report.cache_hits} cached, {report.usage.prompt_tokens + report.usage.completion_tokens} tokens"
+    )
+    if args.verbose:
+        for record in report.articles:
+            for flag in record.flags:
+                console.info(f"flagged {record.id}: {flag}")
+    for path in outcome.written:
+        print(path)
+    delivered = _delivered(outcome.delivery, console)
+    if outcome.status == "empty":
         console.warn("no usable (or no new) article in the sources; see the report in digest.json")
         return delivered or EXIT_NO_ARTICLES
     for failure in report.failures:
@@ -290,55 +273,17 @@ def cmd_run(args: argparse.Namespace, config: Config, console: Console) -> int:
     return delivered or (EXIT_PARTIAL if report.failures else EXIT_OK)
 
 
-def _deliver(digest: Any, config: Config, state: Any, folder: Path, args: argparse.Namespace, console: Console) -> int:
-    """Send (or with --dry-run write) the digest's email; never twice for a date without --force."""
-    from briefing.delivery import build_message, send, write_eml
-    from briefing.errors import DeliveryError
-
-    message = build_message(digest, config.email)
-    if args.dry_run:
-        path = write_eml(message, folder / "digest.eml")
-        console.info(f"dry run: the message was written to {path}, not sent")
-        print(path)
-        return EXIT_OK
-    previous = state.sent(digest.date)
-    if previous and not args.force:
-        when = datetime.fromtimestamp(previous[2]).strftime("%Y-%m-%d %H:%M")
-        console.warn(
-            f"the digest of {digest.date} was already sent at {when} to {previous[1]}; use --force to send again"
-        )
-        return EXIT_ALREADY_SENT
-    try:
-        send(message, config.email)
-    except DeliveryError as exc:
-        print(f"briefing: {exc}", file=sys.stderr)
-        print(f"briefing: the digest is kept in {folder}; retry with: briefing send {folder}", file=sys.stderr)
-        return EXIT_DELIVERY
-    state.record_send(digest.date, str(message["Message-ID"]), list(config.email.to))
-    console.info(f"sent to {', '.join(config.email.to)}")
-    return EXIT_OK
-
-
 def cmd_send(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing send."""
-    from briefing.delivery import require_recipients
-    from briefing.digest_io import load_digest
-    from briefing.store import State
-
-    require_recipients(config.email)
-    digest = load_digest(args.folder)
-    state = State(config.state_path())
-    with state.locked():
-        return _deliver(digest, config, state, args.folder, args, console)
+    return _delivered(resend(args.folder, config, Send(dry_run=args.dry_run, force=args.force)), console)
 
 
 def cmd_cluster(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing cluster."""
-    from briefing.pipeline import prepare_stories
-
-    prepared = prepare_stories(_sources(args, config), config, console=console)
+    clusters = show_clusters(sources_of(args.sources, config), config, console)
+    rejected = [r for r in clusters.records if r.status == "rejected"]
     if args.json:
-        clusters = [
+        listed = [
             {
                 "id": s.id,
                 "article_ids": [a.id for a in s.articles],
@@ -346,27 +291,24 @@ def cmd_cluster(args: argparse.Namespace, config: Config, console: Console) -> i
                 "duplicates": {c.id: kept for kept, copies in s.duplicates.items() for c in copies},
                 "score": s.score,
             }
-            for s in prepared.stories
+            for s in clusters.stories
         ]
-        rejected = [{"id": r.id, "reason": r.reason} for r in prepared.records.values() if r.status == "rejected"]
-        print(json.dumps({"clusters": clusters, "rejected": rejected}, ensure_ascii=False, indent=2))
+        out = {"clusters": listed, "rejected": [{"id": r.id, "reason": r.reason} for r in rejected]}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return EXIT_OK
-    for number, story in enumerate(prepared.stories, start=1):
+    for number, story in enumerate(clusters.stories, start=1):
         print(f"{number}. {story.id}  [{', '.join(story.languages)}]  score {story.score}")
         for article in story.articles:
             print(f"   - {article.id} ({article.language}, {article.outlet}): {article.title[:90]}")
             for copy in story.duplicates.get(article.id, []):
                 print(f"       duplicate: {copy.id} ({copy.outlet})")
-    for record in prepared.records.values():
-        if record.status == "rejected":
-            print(f"rejected {record.id}: {record.reason}")
+    for record in rejected:
+        print(f"rejected {record.id}: {record.reason}")
     return EXIT_OK
 
 
 def cmd_prompts(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing prompts."""
-    from briefing.prompts import Prompts
-
     for info in Prompts(config.paths.prompts_dir).templates():
         print(f"{info.name:<14} {info.origin:<12} {info.path}")
     return EXIT_OK
@@ -374,8 +316,6 @@ def cmd_prompts(args: argparse.Namespace, config: Config, console: Console) -> i
 
 def cmd_doctor(args: argparse.Namespace, config: Config, console: Console) -> int:
     """briefing doctor."""
-    from briefing.doctor import diagnose
-
     lines, missing = diagnose(config)
     for label, value in lines:
         print(f"{label + ':':<15} {value}")

@@ -216,23 +216,6 @@ class Config(_Section):
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     state: StateConfig = Field(default_factory=StateConfig)
 
-    def state_path(self) -> Path:
-        """The SQLite state file of daily runs."""
-        return self.state.path or self.cache_dir() / "state.sqlite"
-
-    def cache_dir(self) -> Path:
-        """The directory holding caches and state."""
-        if self.paths.cache_dir is not None:
-            return self.paths.cache_dir
-        return _default_cache_dir(os.environ)
-
-
-def _default_cache_dir(env: Mapping[str, str]) -> Path:
-    if env.get("BRIEFING_CACHE_DIR"):
-        return Path(env["BRIEFING_CACHE_DIR"])
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "briefing"
-
 
 def _sections() -> dict[str, type[BaseModel]]:
     return {name: field.annotation for name, field in Config.model_fields.items()}  # type: ignore[misc]
@@ -256,6 +239,14 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     if env.get("BRIEFING_CACHE_DIR"):
         layer.setdefault("paths", {}).setdefault("cache_dir", env["BRIEFING_CACHE_DIR"])
     return layer
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    """$BRIEFING_CACHE_DIR, else $XDG_CACHE_HOME/briefing, else ~/.cache/briefing."""
+    if env.get("BRIEFING_CACHE_DIR"):
+        return Path(env["BRIEFING_CACHE_DIR"])
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "briefing"
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -328,6 +319,9 @@ def load_config(
     layers = _merge(layers, _env_layer(env))
     if overrides:
         layers = _merge(layers, {k: dict(v) for k, v in overrides.items() if v})
+    paths = layers.setdefault("paths", {})
+    if isinstance(paths, dict) and not paths.get("cache_dir"):  # resolved here, once, from the given environment
+        paths["cache_dir"] = str(default_cache_dir(env))
     try:
         return Config.model_validate(layers)
     except ValidationError as exc:

@@ -12,10 +12,11 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from briefing.config import EmailConfig
+from briefing.digest_json import headline_of
 from briefing.errors import ConfigError, DeliveryError
 from briefing.models import Digest
 from briefing.output import write_atomic
-from briefing.render import headline_of, to_email_html, to_text
+from briefing.render import to_email_html, to_text
 
 log = logging.getLogger(__name__)
 

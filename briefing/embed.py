@@ -15,13 +15,13 @@ import importlib.util
 import logging
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from briefing.config import ClusterConfig
 from briefing.errors import ConfigError
+from briefing.store import EmbeddingCache
 
 log = logging.getLogger(__name__)
 
@@ -195,12 +195,10 @@ class E5Embedder:
 class CachedEmbedder:
     """Another embedder behind a SQLite cache of its vectors, keyed by model and text hash."""
 
-    def __init__(self, inner: Embedder, path: Path) -> None:
-        from briefing.store import EmbeddingCache
-
+    def __init__(self, inner: Embedder, cache: EmbeddingCache) -> None:
         self.inner = inner
         self.name, self.key, self.languages = inner.name, inner.key, inner.languages
-        self.cache = EmbeddingCache(path)
+        self.cache = cache  # its owner (the run) closes it
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors from the cache where present; the rest embedded and stored."""
@@ -222,18 +220,16 @@ class CachedEmbedder:
         return out
 
 
-def _cached(inner: Embedder, config: ClusterConfig, cache_dir: Path | None) -> Embedder:
-    if config.embedding_cache and cache_dir is not None:
-        return CachedEmbedder(inner, cache_dir / "embeddings.sqlite")
-    return inner
+def _cached(inner: Embedder, cache: EmbeddingCache | None) -> Embedder:
+    return inner if cache is None else CachedEmbedder(inner, cache)
 
 
-def make_embedder(config: ClusterConfig, cache_dir: Path | None) -> Embedder:
-    """The clustering embedder the configuration names, cached under cache_dir when enabled."""
+def make_embedder(config: ClusterConfig, cache: EmbeddingCache | None = None) -> Embedder:
+    """The clustering embedder the configuration names, its vectors kept in `cache` when given."""
     if config.embedder == "e5":
         require_e5()
-        return _cached(E5Embedder(config.threads), config, cache_dir)
-    return _cached(UseEmbedder(), config, cache_dir)
+        return _cached(E5Embedder(config.threads), cache)
+    return _cached(UseEmbedder(), cache)
 
 
 def uses_fallback(config: ClusterConfig) -> bool:
@@ -241,9 +237,9 @@ def uses_fallback(config: ClusterConfig) -> bool:
     return config.embedder != "e5" and config.fallback_embedder == "e5" and e5_installed()
 
 
-def make_fallback(config: ClusterConfig, cache_dir: Path | None) -> Embedder | None:
+def make_fallback(config: ClusterConfig, cache: EmbeddingCache | None = None) -> Embedder | None:
     """The embedder for languages the main one does not know (see uses_fallback), else None."""
-    return _cached(E5Embedder(config.threads), config, cache_dir) if uses_fallback(config) else None
+    return _cached(E5Embedder(config.threads), cache) if uses_fallback(config) else None
 
 
 def e5_installed() -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefing.asking import DROPPED, CallStats, call_backend, clean_model_text, defuse
 from briefing.budget import split_sentences
 from briefing.clean import balance_quotes, sentence_furniture, strip_inline_label
 from briefing.config import SummaryConfig
@@ -28,7 +29,6 @@ from briefing.language import detect
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import Article, Sentence, Story, StorySummary
 from briefing.prompts import Prompts
-from briefing.summarize import DROPPED, CallStats, call_backend, clean_model_text, defuse
 
 log = logging.getLogger(__name__)
 

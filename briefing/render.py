@@ -1,14 +1,17 @@
-"""Render a digest as Markdown, HTML (autoescaped), plain text and JSON. Pure functions."""
+"""Render a digest as Markdown, HTML (autoescaped), plain text and JSON. Pure functions.
+
+digest.json is written (and read back) by briefing.digest_json, which also numbers each story's
+sources and chooses its headline, so every format cites the same numbers as digest.json.
+"""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import jinja2
 
+from briefing.digest_json import Source, dumps, headline_of, story_sources
 from briefing.models import Article, CheckTally, Digest, Sentence, StoryDigest
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!])")
@@ -17,33 +20,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!])")
 _RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
 
 
-@dataclass(frozen=True)
-class Source:
-    """One numbered source of a story."""
-
-    number: int
-    article: Article
-    duplicate_of: str | None
-
-
-def story_sources(item: StoryDigest) -> list[Source]:
-    """The story's articles, then their duplicates, numbered from 1."""
-    sources: list[Source] = []
-    for article in item.story.articles:
-        sources.append(Source(len(sources) + 1, article, None))
-        for copy in item.story.duplicates.get(article.id, []):
-            sources.append(Source(len(sources) + 1, copy, article.id))
-    return sources
-
-
 def markers(sentence: Sentence, numbers: dict[str, int]) -> list[int]:
     """The source numbers a sentence cites, in order."""
     return sorted({numbers[c] for c in sentence.citations if c in numbers})
-
-
-def headline_of(item: StoryDigest) -> str:
-    """The story's headline: the summary's, or the lead article's title when unavailable."""
-    return item.summary.headline if item.summary else fallback_headline(item)
 
 
 def update_note(item: StoryDigest) -> str:
@@ -74,103 +53,9 @@ def text_direction(language: str | None) -> str:
     return "rtl" if base in _RTL_LANGUAGES else "auto"
 
 
-def sentence_dict(sentence: Sentence) -> dict[str, Any]:
-    """A sentence as it appears in digest.json; `original` is null unless it was translated."""
-    original = None
-    if sentence.original is not None:
-        original = {"language": sentence.original_language, "text": sentence.original}
-    return {"text": sentence.text, "citations": sentence.citations, "original": original}
-
-
-def checks_dict(checks: CheckTally) -> dict[str, int]:
-    """The sentence-check tally as it appears in digest.json."""
-    return {"checked": checks.checked, "passed": checks.passed, "repaired": checks.repaired, "dropped": checks.dropped}
-
-
 def story_number(digest: Digest) -> dict[str, int]:
     """Story id -> its position in the digest (1-based)."""
     return {item.story.id: item.rank for item in digest.stories}
-
-
-def source_dict(source: Source) -> dict[str, Any]:
-    """A source as it appears in digest.json."""
-    a = source.article
-    return {
-        "number": source.number,
-        "article_id": a.id,
-        "title": a.title,
-        "outlet": a.outlet,
-        "original_source": a.original_source,
-        "language": a.language or "und",
-        "url": a.url,
-        "published": a.published.isoformat() if a.published else None,
-        "duplicate_of": source.duplicate_of,
-    }
-
-
-def to_json(digest: Digest) -> dict[str, Any]:
-    """The digest.json document (names are a contract: add fields, never rename)."""
-    report = digest.report
-    stories = []
-    for item in digest.stories:
-        summary = item.summary
-        stories.append(
-            {
-                "id": item.story.id,
-                "rank": item.rank,
-                "score": item.story.score,
-                "headline": headline_of(item),
-                "status": item.status,
-                "error": item.error,
-                "update_of": item.update_of,
-                "languages": item.story.languages,
-                "sentences": [sentence_dict(s) for s in summary.sentences] if summary else [],
-                "sources": [source_dict(s) for s in story_sources(item)],
-            }
-        )
-    return {
-        "date": digest.date,
-        "title": digest.title,
-        "overview": " ".join(s.text for s in digest.overview),
-        "overview_sentences": [sentence_dict(s) for s in digest.overview],
-        "stories": stories,
-        "report": {
-            "articles": [
-                {
-                    "id": r.id,
-                    "status": r.status,
-                    "reason": r.reason,
-                    "story_id": r.story_id,
-                    "duplicate_of": r.duplicate_of,
-                    "fetched_from": r.fetched_from,
-                    "language": r.language,
-                    "flags": r.flags,
-                }
-                for r in report.articles
-            ],
-            "llm": {
-                "model": report.model,
-                "mode": report.mode,
-                "calls": report.llm_calls,
-                "cache_hits": report.cache_hits,
-                "prompt_tokens": report.usage.prompt_tokens,
-                "completion_tokens": report.usage.completion_tokens,
-                "cost_usd": report.cost_usd,
-                "retries": report.retries,
-                "reasks": report.reasks,
-            },
-            "checks": checks_dict(report.checks),
-            "failures": [asdict(f) for f in report.failures],
-            "warnings": [asdict(n) for n in report.warnings],
-            "timings": report.timings,
-        },
-    }
-
-
-def fallback_headline(item: StoryDigest) -> str:
-    """A headline when the summary is unavailable: the lead article's own title."""
-    lead = item.story.articles[0]
-    return lead.title or lead.id
 
 
 def _md(text: str) -> str:
@@ -362,7 +247,7 @@ def render_all(digest: Digest, formats: list[str]) -> dict[str, str]:
     files: dict[str, str] = {}
     for fmt in formats:
         if fmt == "json":
-            files["digest.json"] = json.dumps(to_json(digest), ensure_ascii=False, indent=2) + "\n"
+            files["digest.json"] = dumps(digest)
         else:
             files[f"digest.{fmt}"] = RENDERERS[fmt](digest)
     return files

@@ -1,4 +1,4 @@
-"""Summarize stories with an LLM: build prompts (pure), validate answers (pure), re-ask (bounded).
+"""Abstractive summaries: build the story prompt (pure), validate answers (pure), check and re-ask.
 
 The model sees short references (A1, A2, ...) instead of article ids; every citation in its
 answer must be one of them, and is mapped back to real ids. URLs in the model's text are
@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from briefing.asking import DROPPED, CallStats, ask_validated, clean_model_text, defuse, repair_request
 from briefing.budget import TokenCounter, fit_texts, prompt_budget, split_sentences
 from briefing.entities import extract
-from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.errors import LLMOutputInvalid
 from briefing.factcheck import Problem, check_sentence
 from briefing.llm.base import ChatBackend, ChatRequest
-from briefing.models import Article, CheckTally, Sentence, Story, StorySummary, Usage
+from briefing.models import Article, Sentence, Story, StorySummary
 from briefing.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,6 @@ MAX_SENTENCES = 6
 MAX_OVERVIEW_SENTENCES = 4
 MAX_SENTENCE_CHARS = 600
 MAX_HEADLINE_CHARS = 200
-REASK_TEMPERATURE_STEP = 0.3
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_TAG = re.compile(r"</?\s*(article|story)\b", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 
 _SENTENCES_SCHEMA: dict[str, Any] = {
@@ -54,32 +51,6 @@ OVERVIEW_SCHEMA: dict[str, Any] = {
     "properties": {"sentences": _SENTENCES_SCHEMA},
     "required": ["sentences"],
 }
-
-
-@dataclass
-class CallStats:
-    """What summarizing cost: calls, cache hits, tokens, retries and re-asks."""
-
-    calls: int = 0
-    cache_hits: int = 0
-    usage: Usage = field(default_factory=Usage)
-    retries: int = 0
-    reasks: int = 0
-    checks: CheckTally = field(default_factory=CheckTally)
-
-    def merge(self, other: CallStats) -> None:
-        """Add another tally to this one."""
-        self.calls += other.calls
-        self.cache_hits += other.cache_hits
-        self.usage.add(other.usage)
-        self.retries += other.retries
-        self.reasks += other.reasks
-        self.checks.add(other.checks)
-
-
-def defuse(text: str) -> str:
-    """Neutralise tags that could close the data delimiters early."""
-    return _TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
 
 
 def article_refs(articles: list[Article]) -> dict[str, str]:
@@ -159,13 +130,6 @@ def _load_json(text: str) -> dict[str, Any]:
     return data
 
 
-def clean_model_text(text: str, limit: int) -> str:
-    """Model text made safe for the digest: URLs removed, whitespace folded, length capped."""
-    text = _URL.sub("", text)
-    text = " ".join(text.split())
-    return text[:limit].strip()
-
-
 def parse_sentences(data: dict[str, Any], refs: dict[str, str]) -> list[Sentence]:
     """Validate the 'sentences' of an answer and map citations back to real ids.
 
@@ -217,71 +181,10 @@ def parse_story_answer(text: str, refs: dict[str, str]) -> StorySummary:
     )
 
 
-def repair_request(
-    request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts, attempt: int
-) -> ChatRequest:
-    """The same request, followed by the bad answer and what was wrong with it.
-
-    Each re-ask differs (attempt number, a little more temperature), so a deterministic model
-    or the response cache cannot hand back the same refused answer again.
-    """
-    repair = prompts.render("repair.j2", problem=problem, allowed_ids=list(refs), attempt=attempt + 1)
-    return ChatRequest(
-        messages=(*request.messages, ("assistant", answer[:4000]), ("user", repair)),
-        temperature=min(request.temperature + REASK_TEMPERATURE_STEP * attempt, 1.0),
-        max_tokens=request.max_tokens,
-        json_schema=request.json_schema,
-        schema_name=request.schema_name,
-    )
-
-
-def call_backend(backend: ChatBackend, request: ChatRequest, stats: CallStats) -> str:
-    """One call, tallied: fresh calls and their tokens, or a cache hit."""
-    result = backend.complete(request)
-    if result.cached:
-        stats.cache_hits += 1
-    else:
-        stats.calls += 1
-        stats.usage.add(result.usage)
-    stats.retries += result.retries
-    return result.text
-
-
-def ask_validated(
-    backend: ChatBackend,
-    request: ChatRequest,
-    refs: dict[str, str],
-    parse: Any,
-    prompts: Prompts,
-    max_reasks: int,
-    stats: CallStats,
-) -> Any:
-    """Call, validate, and re-ask with the problem stated, at most `max_reasks` times.
-
-    Raises:
-        LLMOutputInvalid: when the last answer still fails validation.
-        LLMError: when the endpoint fails.
-    """
-    current = request
-    for attempt in range(max_reasks + 1):
-        text = call_backend(backend, current, stats)
-        try:
-            return parse(text, refs)
-        except LLMOutputInvalid as exc:
-            log.debug("answer rejected (attempt %d): %s", attempt + 1, exc)
-            if attempt == max_reasks:
-                raise
-            stats.reasks += 1
-            current = repair_request(request, text, str(exc), refs, prompts, attempt + 1)
-    raise LLMError("unreachable")  # pragma: no cover
-
-
 # Problems a sentence can be checked for against a whole article; rise/fall and "not" need the
 # article's sentence that states the same fact, found by shared names and figures.
 ARTICLE_LEVEL = frozenset(["number", "calendar", "unit", "name", "untranslated", "commentary"])
 MIN_SHARED_KEYS = 1
-# How a note about a sentence left out begins (the report files such notes under "check").
-DROPPED = "sentence dropped"
 
 
 def problems_against(text: str, article: Article) -> list[Problem]:

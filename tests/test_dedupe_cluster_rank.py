@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from briefing.app import show_clusters
 from briefing.cluster import cluster_articles
 from briefing.config import ClusterConfig, Config
 from briefing.dedupe import dedupe
 from briefing.embed import UseEmbedder
 from briefing.models import Article, Story
-from briefing.pipeline import prepare_stories
 from briefing.rank import rank_stories
 from tests.conftest import CORPUS, DATA, EXAMPLES, SEEDS
 
@@ -47,13 +47,13 @@ def test_a_rewrite_is_not_a_duplicate() -> None:
 
 def test_corpus_clusters_as_expected() -> None:
     expected = json.loads((DATA / "corpus_expected.json").read_text())
-    prepared = prepare_stories([str(CORPUS)], Config())
+    prepared = show_clusters([str(CORPUS)], Config())
     assert [sorted(a.id for a in s.articles) for s in prepared.stories] == [sorted(c) for c in expected["clusters"]]
     assert {d.id: k for s in prepared.stories for k, v in s.duplicates.items() for d in v} == expected["duplicates"]
 
 
 def test_sample_corpus_clusters_into_its_stories() -> None:
-    prepared = prepare_stories([str(EXAMPLES)], Config())
+    prepared = show_clusters([str(EXAMPLES)], Config())
     groups = sorted(sorted(a.id for a in s.articles) for s in prepared.stories)
     assert groups == [
         ["fire-es", "fire-fr", "fire-pt"],
@@ -68,7 +68,7 @@ def test_sample_corpus_clusters_into_its_stories() -> None:
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside this checkout")
 def test_seed_articles_cluster_into_three_stories() -> None:
-    prepared = prepare_stories([str(SEEDS)], Config())
+    prepared = show_clusters([str(SEEDS)], Config())
     groups = sorted(sorted(a.id[:3] for a in s.articles) for s in prepared.stories)
     assert groups == [["000"], ["001", "002", "003"], ["004"]]
     origins = {a.id[:3]: a.original_source for s in prepared.stories for a in s.articles}

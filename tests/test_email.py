@@ -17,10 +17,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-import briefing.delivery
+import briefing.app
 from briefing.cli import EXIT_ALREADY_SENT, EXIT_DELIVERY, EXIT_OK, EXIT_USAGE, main
 from briefing.config import load_config
 from briefing.errors import ConfigError
+from briefing.paths import Paths
 from briefing.store import State
 from tests.conftest import CORPUS, read_digest
 from tests.openai_server import ScriptedOpenAI
@@ -195,11 +196,11 @@ def test_crash_between_render_and_send_then_rerun_sends_once(
     def crash(*args: object) -> None:
         raise RuntimeError("power cut")
 
-    real_send = briefing.delivery.send
-    mail_env.setattr(briefing.delivery, "send", crash)
+    real_send = briefing.app.send
+    mail_env.setattr(briefing.app, "send", crash)
     with pytest.raises(RuntimeError):
         run_send(out, "--send")
-    mail_env.setattr(briefing.delivery, "send", real_send)
+    mail_env.setattr(briefing.app, "send", real_send)
     calls = use_server.chat_calls
     assert run_send(out, "--send") == EXIT_OK
     assert run_send(out, "--send") == EXIT_ALREADY_SENT
@@ -261,13 +262,13 @@ def test_connection_dropped_mid_send(
     finally:
         controller.stop()
     assert "closed the connection" in capsys.readouterr().err
-    assert State(load_config().state_path()).sent(DATE) is None
+    assert State(Paths.of(load_config()).state).sent(DATE) is None
 
 
 def test_a_second_run_waits_its_turn(
     mail_env: pytest.MonkeyPatch, isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    state = State(load_config().state_path())
+    state = State(Paths.of(load_config()).state)
     with state.locked():
         assert run_send(isolated_env / "out", "--send") == 1
     assert "another briefing run is in progress" in capsys.readouterr().err

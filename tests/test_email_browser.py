@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from briefing.cli import EXIT_OK, main
-from briefing.digest_io import load_digest
+from briefing.digest_json import load_digest
 from briefing.models import Digest
 from briefing.render import to_email_html, to_html
 from tests.conftest import EXAMPLES

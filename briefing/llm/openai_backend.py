@@ -8,6 +8,7 @@ from typing import Any
 import openai
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
+from briefing.budget import TiktokenCounter, TokenCounter
 from briefing.config import LLMConfig
 from briefing.errors import LLMError
 from briefing.llm import retry
@@ -42,7 +43,7 @@ def rejects_json_mode(exc: openai.APIStatusError) -> bool:
 class OpenAIBackend:
     """Chat completions with bounded retries and JSON-mode fallback."""
 
-    kind = "endpoint"
+    local = False
 
     def __init__(self, config: LLMConfig, client: openai.OpenAI | None = None) -> None:
         self.config = config
@@ -50,6 +51,8 @@ class OpenAIBackend:
         self.model = config.model
         self.name = f"openai-compatible endpoint {config.base_url or 'api.openai.com'}"
         self.json_mode = config.json_mode
+        self.max_concurrency = config.concurrency
+        self.token_counter: TokenCounter = TiktokenCounter()
 
     def _response_format(self, request: ChatRequest) -> dict[str, Any] | None:
         if self.json_mode == "schema" and request.json_schema is not None:

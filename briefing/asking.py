@@ -1,0 +1,120 @@
+"""Asking an LLM: each call tallied, answers validated and re-asked with the problem stated.
+
+Shared by both summary strategies (briefing.summarize for abstractive summaries,
+briefing.extractive for picked and translated sentences). Article text reaches a prompt only
+through `defuse`, and model text reaches the digest only through `clean_model_text`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.llm.base import ChatBackend, ChatRequest
+from briefing.models import CheckTally, Usage
+from briefing.prompts import Prompts
+
+log = logging.getLogger(__name__)
+
+REASK_TEMPERATURE_STEP = 0.3
+# How a note about a sentence left out begins (the report files such notes under "check").
+DROPPED = "sentence dropped"
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_TAG = re.compile(r"</?\s*(article|story)\b", re.IGNORECASE)
+Parsed = TypeVar("Parsed")
+
+
+@dataclass
+class CallStats:
+    """What summarizing cost: calls, cache hits, tokens, retries and re-asks."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    usage: Usage = field(default_factory=Usage)
+    retries: int = 0
+    reasks: int = 0
+    checks: CheckTally = field(default_factory=CheckTally)
+
+    def merge(self, other: CallStats) -> None:
+        """Add another tally to this one."""
+        self.calls += other.calls
+        self.cache_hits += other.cache_hits
+        self.usage.add(other.usage)
+        self.retries += other.retries
+        self.reasks += other.reasks
+        self.checks.add(other.checks)
+
+
+def defuse(text: str) -> str:
+    """Neutralise tags that could close the data delimiters early."""
+    return _TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
+
+
+def clean_model_text(text: str, limit: int) -> str:
+    """Model text made safe for the digest: URLs removed, whitespace folded, length capped."""
+    text = _URL.sub("", text)
+    text = " ".join(text.split())
+    return text[:limit].strip()
+
+
+def repair_request(
+    request: ChatRequest, answer: str, problem: str, refs: dict[str, str], prompts: Prompts, attempt: int
+) -> ChatRequest:
+    """The same request, followed by the bad answer and what was wrong with it.
+
+    Each re-ask differs (attempt number, a little more temperature), so a deterministic model
+    or the response cache cannot hand back the same refused answer again.
+    """
+    repair = prompts.render("repair.j2", problem=problem, allowed_ids=list(refs), attempt=attempt + 1)
+    return ChatRequest(
+        messages=(*request.messages, ("assistant", answer[:4000]), ("user", repair)),
+        temperature=min(request.temperature + REASK_TEMPERATURE_STEP * attempt, 1.0),
+        max_tokens=request.max_tokens,
+        json_schema=request.json_schema,
+        schema_name=request.schema_name,
+    )
+
+
+def call_backend(backend: ChatBackend, request: ChatRequest, stats: CallStats) -> str:
+    """One call, tallied: fresh calls and their tokens, or a cache hit."""
+    result = backend.complete(request)
+    if result.cached:
+        stats.cache_hits += 1
+    else:
+        stats.calls += 1
+        stats.usage.add(result.usage)
+    stats.retries += result.retries
+    return result.text
+
+
+def ask_validated(
+    backend: ChatBackend,
+    request: ChatRequest,
+    refs: dict[str, str],
+    parse: Callable[[str, dict[str, str]], Parsed],
+    prompts: Prompts,
+    max_reasks: int,
+    stats: CallStats,
+) -> Parsed:
+    """Call, validate, and re-ask with the problem stated, at most `max_reasks` times.
+
+    Raises:
+        LLMOutputInvalid: when the last answer still fails validation.
+        LLMError: when the endpoint fails.
+    """
+    current = request
+    for attempt in range(max_reasks + 1):
+        text = call_backend(backend, current, stats)
+        try:
+            return parse(text, refs)
+        except LLMOutputInvalid as exc:
+            log.debug("answer rejected (attempt %d): %s", attempt + 1, exc)
+            if attempt == max_reasks:
+                raise
+            stats.reasks += 1
+            current = repair_request(request, text, str(exc), refs, prompts, attempt + 1)
+    raise LLMError("unreachable")  # pragma: no cover

