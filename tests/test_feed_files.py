@@ -9,8 +9,8 @@ import pytest
 
 from briefing.config import FetchConfig, InputConfig
 from briefing.sources import read_sources
-from briefing.sources.context import ReadContext
 from tests.conftest import DATA
+from tests.offline import OfflineContext
 
 FEEDS = DATA / "feeds"
 CASES = json.loads((DATA / "feed_cases.json").read_text(encoding="utf-8"))
@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_feed_file(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # OPML lists name their feeds relative to the repository
     expect = CASES[name]
-    ctx = ReadContext(InputConfig(), FetchConfig(full_text=False))  # no network: teasers are kept
+    ctx = OfflineContext(InputConfig(), FetchConfig(full_text=False))  # teasers are kept, nothing fetched
     articles, rejections = read_sources([str(FEEDS / name)], ctx)
+    assert ctx.refused == []
     by_title = {a.title: a for a in articles}
     assert sorted(by_title) == sorted(e["title"] for e in expect.get("articles", []))
     for e in expect.get("articles", []):
@@ -46,11 +47,14 @@ def test_feed_file(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         assert any(e["reason_contains"] in r.reason for r in rejections), [r.reason for r in rejections]
 
 
-def test_feed_ids_are_stable_across_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    first, _ = read_sources([str(FEEDS / "rss2_en.xml")], InputConfig())
-    second, _ = read_sources([str(FEEDS / "rss2_en.xml")], InputConfig())
+def test_feed_ids_are_stable_across_reads() -> None:
+    ctx = OfflineContext(InputConfig())  # full text on: the teasers' pages are asked for, and refused
+    first, _ = read_sources([str(FEEDS / "rss2_en.xml")], ctx)
+    second, _ = read_sources([str(FEEDS / "rss2_en.xml")], ctx)
     assert [a.id for a in first] == [a.id for a in second]
     assert all(a.id.startswith("lyon-daily-") for a in first)
+    assert sorted(ctx.refused) == sorted(2 * ["https://lyon.example/trees", "https://lyon.example/second"])
+    assert all(any("article page not fetched" in f for f in a.flags) for a in first)
 
 
 def test_a_rejected_entry_sharing_the_kept_articles_id_is_still_reported(isolated_env: Path) -> None:

@@ -1,37 +1,35 @@
 """Source readers: each turns one source (file, folder, feed, OPML list, URL) into articles.
 
-Readers are pluggable: a reader says which sources it can read, then yields `Article` or
-`Rejection` for everything it found, never raising for one bad item.
+Readers are pluggable: a reader says which sources it can read (and which file suffixes it takes
+inside a folder), then yields `Article` or `Rejection` for everything it found, never raising for
+one bad item. The registry below picks the reader; readers get everything they use, the fetcher
+included, from the `ReadContext` they are given.
+
+Layout: `base` (the reader protocol), `context` (what readers get), `feeds` (feeds, OPML, pages),
+`files` (single files), `folders` (folders, by suffix), `articles` (record or HTML page to
+article), `decode` (bytes to text).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from typing import Protocol
+from collections.abc import Iterable
 
-from briefing.config import InputConfig, SourceSpec
+from briefing.config import SourceSpec
 from briefing.models import Article, Rejection
+from briefing.sources.base import SourceReader
 from briefing.sources.context import ReadContext
 from briefing.sources.feeds import FeedReader
 from briefing.sources.files import FileReader
+from briefing.sources.folders import FolderReader
+
+__all__ = ["READERS", "ReadContext", "SourceReader", "as_spec", "read_sources"]
 
 log = logging.getLogger(__name__)
 
-
-class SourceReader(Protocol):
-    """What every source reader provides."""
-
-    def can_read(self, spec: SourceSpec) -> bool:
-        """True when this reader handles the source."""
-        ...
-
-    def read(self, spec: SourceSpec, ctx: ReadContext) -> Iterator[Article | Rejection]:
-        """Everything the source holds, one article or rejection at a time."""
-        ...
-
-
-READERS: list[SourceReader] = [FeedReader(), FileReader()]
+_FEEDS, _FILES = FeedReader(), FileReader()
+# First match wins: feed suffixes and URLs, then folders (each file by suffix), then other files.
+READERS: list[SourceReader] = [_FEEDS, FolderReader([_FEEDS, _FILES]), _FILES]
 
 
 def as_spec(source: str | SourceSpec) -> SourceSpec:
@@ -39,15 +37,19 @@ def as_spec(source: str | SourceSpec) -> SourceSpec:
     return source if isinstance(source, SourceSpec) else SourceSpec(location=source)
 
 
-def read_sources(
-    sources: Iterable[str | SourceSpec], limits: InputConfig | ReadContext
-) -> tuple[list[Article], list[Rejection]]:
+def read_sources(sources: Iterable[str | SourceSpec], ctx: ReadContext) -> tuple[list[Article], list[Rejection]]:
     """Read every source; bad ones become rejections with a reason, never exceptions.
 
     Per-source settings apply: `name` becomes the outlet, `language` the declared language.
     Article ids are made unique: a repeated id gets a ``~2``, ``~3`` suffix and a flag.
+
+    Args:
+        sources: paths, URLs or configured sources.
+        ctx: the run's limits and fetch settings, and the one fetcher every reader uses.
+
+    Returns:
+        The articles read, and a rejection for each source or item that could not be read.
     """
-    ctx = limits if isinstance(limits, ReadContext) else ReadContext(limits)
     articles: list[Article] = []
     rejections: list[Rejection] = []
     seen: dict[str, int] = {}
@@ -64,10 +66,7 @@ def read_sources(
                 log.info("rejected %s: %s", item.id, item.reason)
                 rejections.append(item)
                 continue
-            if spec.name and (not item.source or isinstance(reader, FileReader)):
-                item.source = spec.name
-            if spec.language and not item.declared_language:
-                item.declared_language = spec.language
+            _apply_settings(item, spec, reader)
             count = seen.get(item.id, 0) + 1
             seen[item.id] = count
             if count > 1:
@@ -75,3 +74,11 @@ def read_sources(
                 item.id = f"{item.id}~{count}"
             articles.append(item)
     return articles, rejections
+
+
+def _apply_settings(article: Article, spec: SourceSpec, reader: SourceReader) -> None:
+    """The source's configured name and language, where the reader's rule lets them apply."""
+    if spec.name and (not article.source or reader.replaces_outlet):
+        article.source = spec.name
+    if spec.language and not article.declared_language:
+        article.declared_language = spec.language

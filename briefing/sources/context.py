@@ -8,6 +8,7 @@ from pathlib import Path
 
 from briefing.config import FetchConfig, InputConfig
 from briefing.fetch import Fetcher
+from briefing.store import HttpCache
 
 
 @dataclass
@@ -24,8 +25,6 @@ class ReadContext:
         """The run's fetcher, with the HTTP cache when a cache path is set."""
         with self._lock:
             if self._fetcher is None:
-                from briefing.store import HttpCache
-
                 cache = HttpCache(self.cache_path) if self.cache_path else None
                 self._fetcher = Fetcher(self.fetch, cache)
             return self._fetcher

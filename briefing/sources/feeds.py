@@ -14,23 +14,26 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from briefing.config import SourceSpec
+import feedparser
+
+from briefing.config import InputConfig, SourceSpec
 from briefing.errors import SourceError
 from briefing.fetch import check_url
 from briefing.models import Article, Rejection
+from briefing.sources.articles import article_from_mapping, parse_html_article
 from briefing.sources.context import ReadContext
 from briefing.sources.decode import decode_bytes
-from briefing.sources.files import article_from_mapping, parse_html_article
 
 log = logging.getLogger(__name__)
 
-FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".opml"}
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".opml"})
 MAX_OPML_BYTES = 2_000_000
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF|RDF)[\s>]", re.IGNORECASE)
 _OPML_ROOT = re.compile(rb"<opml[\s>]", re.IGNORECASE)
@@ -116,8 +119,69 @@ def _safe_link(link: str | None) -> str | None:
         return None
 
 
+def _damage(parsed: Any) -> str:
+    """What is wrong with a feed that parsed with errors; '' for a clean one (or a mere charset fix)."""
+    problem = parsed.get("bozo_exception")
+    if not parsed.bozo or isinstance(problem, feedparser.CharacterEncodingOverride):
+        return ""
+    return f"malformed feed ({problem}); {len(parsed.entries)} entries read"
+
+
+@dataclass
+class _Entry:
+    """One feed entry on its way to an article: its record (article_from_mapping's fields), its flags."""
+
+    record: dict[str, Any]
+    flags: list[str]
+
+
+def _entries(parsed: Any, outlet: str, language: str | None, where: str) -> tuple[list[_Entry], list[Rejection]]:
+    """The feed's entries as records, and a rejection for each entry repeating an earlier GUID."""
+    fetched_at = datetime.now(UTC)
+    entries: list[_Entry] = []
+    repeated: list[Rejection] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(parsed.entries, start=1):
+        link = _safe_link(entry.get("link"))
+        guid = str(entry.get("id") or link or entry.get("title") or number)
+        article_id = f"{slug(outlet)}-{hashlib.sha1(guid.encode('utf-8')).hexdigest()[:10]}"
+        if guid in seen:
+            repeated.append(Rejection(article_id, f"duplicate GUID {guid!r} in the feed (entry {number})", where))
+            continue
+        seen.add(guid)
+        published = _when(entry)
+        record: dict[str, Any] = {
+            "id": article_id,
+            "title": html_to_text(entry.get("title", "") or ""),
+            "text": _content(entry),
+            "url": link,
+            "source": outlet,
+            "language": language,
+            "published": published.isoformat() if published else fetched_at.isoformat(),
+        }
+        flags = [] if published else ["no date in the feed; the fetch time is used"]
+        if entry.get("link") and not link:
+            flags.append(f"link {entry.get('link')!r} dropped: not http(s)")
+        entries.append(_Entry(record, flags))
+    return entries, repeated
+
+
+def _entry_article(entry: _Entry, where: str, damage: str, limits: InputConfig) -> Article | Rejection:
+    """The article of one entry, flagged with the feed's damage (or rejected, the damage in the reason)."""
+    article_id = entry.record["id"]
+    item = article_from_mapping(entry.record, article_id, f"{where}#{article_id}", limits)
+    if isinstance(item, Article):
+        item.flags.extend(entry.flags + ([damage] if damage else []))
+    elif damage:
+        item.reason = f"{item.reason}; {damage}"
+    return item
+
+
 class FeedReader:
     """Feeds, OPML lists and article pages, from URLs or local feed files."""
+
+    suffixes = FEED_SUFFIXES
+    replaces_outlet = False  # a feed names its own outlet; a configured name only fills a missing one
 
     def can_read(self, spec: SourceSpec) -> bool:
         """URLs, and local files that look like feeds or OPML."""
@@ -179,71 +243,40 @@ class FeedReader:
         self, body: bytes, base: str, spec: SourceSpec, ctx: ReadContext
     ) -> Iterator[Article | Rejection]:
         """Articles from a feed's entries; teasers completed from their pages when allowed."""
-        import feedparser
-
         where = spec.location
-        headers = {"content-location": base} if base else {}
-        parsed = feedparser.parse(body, response_headers=headers)
+        parsed = feedparser.parse(body, response_headers={"content-location": base} if base else {})
         if parsed.bozo and not parsed.entries:
             yield Rejection(where, f"malformed feed: {parsed.get('bozo_exception')}", where)
             return
-        damage = ""
-        if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
-            damage = f"malformed feed ({parsed.get('bozo_exception')}); {len(parsed.entries)} entries read"
+        damage = _damage(parsed)
+        if damage:
             log.info("%s: %s", where, damage)
         feed_title = html_to_text(parsed.feed.get("title", "") or "")
         outlet = spec.name or feed_title or urlsplit(base or where).netloc or Path(where).stem
-        language = spec.language or parsed.feed.get("language")
+        entries, repeated = _entries(parsed, outlet, spec.language or parsed.feed.get("language"), where)
+        yield from repeated
         full_text = ctx.fetch.full_text if spec.full_text is None else spec.full_text
-        fetched_at = datetime.now(UTC)
-        records: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for number, entry in enumerate(parsed.entries, start=1):
-            link = _safe_link(entry.get("link"))
-            guid = str(entry.get("id") or link or entry.get("title") or number)
-            article_id = f"{slug(outlet)}-{hashlib.sha1(guid.encode('utf-8')).hexdigest()[:10]}"
-            if guid in seen:
-                yield Rejection(article_id, f"duplicate GUID {guid!r} in the feed (entry {number})", where)
-                continue
-            seen.add(guid)
-            published = _when(entry)
-            record: dict[str, Any] = {
-                "id": article_id,
-                "title": html_to_text(entry.get("title", "") or ""),
-                "text": _content(entry),
-                "url": link,
-                "source": outlet,
-                "language": language,
-                "published": published.isoformat() if published else fetched_at.isoformat(),
-                "flags": [] if published else ["no date in the feed; the fetch time is used"],
-                "author": entry.get("author"),
-            }
-            if entry.get("link") and not link:
-                record["flags"].append(f"link {entry.get('link')!r} dropped: not http(s)")
-            records.append(record)
-        teasers = [r for r in records if full_text and r["url"] and len(r["text"]) < ctx.fetch.teaser_chars]
-        if teasers:
-            with ThreadPoolExecutor(max_workers=ctx.fetch.workers) as pool:
-                for record, text in zip(
-                    teasers, pool.map(lambda r: self._page_text(r["url"], ctx), teasers), strict=True
-                ):
-                    if isinstance(text, str) and len(text) > len(record["text"]):
-                        record["text"] = text
-                    elif isinstance(text, SourceError):
-                        record["flags"].append(f"article page not fetched ({text}); the feed's teaser is used")
-        for record in records:
-            flags = record.pop("flags")
-            record.pop("author")
-            item = article_from_mapping(record, record["id"], f"{where}#{record['id']}", ctx.limits)
-            if isinstance(item, Article):
-                item.flags.extend(flags + ([damage] if damage else []))
-            elif damage:
-                item.reason = f"{item.reason}; {damage}"
-            yield item
+        if full_text:
+            self._complete_teasers(entries, ctx)
+        for entry in entries:
+            yield _entry_article(entry, where, damage, ctx.limits)
+
+    def _complete_teasers(self, entries: list[_Entry], ctx: ReadContext) -> None:
+        """Give teasers the main text of their article pages (fetched in parallel); flag pages not fetched."""
+        teasers = [e for e in entries if e.record["url"] and len(e.record["text"]) < ctx.fetch.teaser_chars]
+        if not teasers:
+            return
+        with ThreadPoolExecutor(max_workers=ctx.fetch.workers) as pool:
+            texts = list(pool.map(lambda e: self._page_text(e.record["url"], ctx), teasers))
+        for entry, text in zip(teasers, texts, strict=True):
+            if isinstance(text, str) and len(text) > len(entry.record["text"]):
+                entry.record["text"] = text
+            elif isinstance(text, SourceError):
+                entry.flags.append(f"article page not fetched ({text}); the feed's teaser is used")
 
     def _page_text(self, url: str, ctx: ReadContext) -> str | SourceError:
         """The main text of an article page, or the error that kept it away."""
-        import trafilatura
+        import trafilatura  # deferred: heavy (lxml; ~0.3 s to import), and only HTML pages need it
 
         try:
             response = ctx.fetcher().fetch(url, conditional=False, reuse_hours=ctx.fetch.page_ttl_hours)

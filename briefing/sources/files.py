@@ -1,4 +1,4 @@
-"""Read articles from files and folders: .txt, .md, .html, .json, .jsonl."""
+"""Read articles from files: .txt, .md, .html, .json, .jsonl (folders: see sources.folders)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,15 @@ from briefing.clean import is_furniture, normalise
 from briefing.config import InputConfig, SourceSpec
 from briefing.errors import SourceError
 from briefing.models import Article, Rejection
+from briefing.sources.articles import article_from_mapping, parse_html_article
 from briefing.sources.context import ReadContext
 from briefing.sources.decode import decode_bytes
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-HTML_SUFFIXES = {".html", ".htm"}
-JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -37,68 +37,6 @@ _FRONT_KEYS = {
     "published": "published",
     "date": "published",
 }
-
-
-def parse_date(value: object) -> datetime | None:
-    """An ISO 8601 date or datetime (or epoch seconds) as an aware UTC datetime; None if unparseable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    text = str(value).strip().replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _str_or_none(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def article_from_mapping(
-    record: Mapping[str, Any], default_id: str, fetched_from: str, limits: InputConfig
-) -> Article | Rejection:
-    """Build an article from a JSON-like record with the documented field names."""
-    if not isinstance(record, Mapping):
-        return Rejection(default_id, f"expected a JSON object, got {type(record).__name__}", fetched_from)
-    art_id = _str_or_none(record.get("id")) or default_id
-    text = record.get("text") if record.get("text") is not None else record.get("content")
-    if not isinstance(text, str):
-        return Rejection(art_id, "no 'text' field (a string) in the record", fetched_from)
-    title = _str_or_none(record.get("title")) or ""
-    raw_date = record.get("published", record.get("date"))
-    published = parse_date(raw_date)
-    article = Article(
-        id=art_id,
-        title=title,
-        text=text,
-        url=_str_or_none(record.get("url") or record.get("link")),
-        source=_str_or_none(record.get("source") or record.get("outlet")),
-        declared_language=_str_or_none(record.get("language") or record.get("lang")),
-        published=published,
-        fetched_from=fetched_from,
-    )
-    if raw_date not in (None, "") and published is None:
-        article.flags.append(f"unparseable date {raw_date!r} ignored")
-    return _check_size(article, limits)
-
-
-def _check_size(article: Article, limits: InputConfig) -> Article | Rejection:
-    body = article.text.strip()
-    if len(body) < limits.min_chars:
-        reason = "empty article" if not body else f"article too short ({len(body)} characters)"
-        return Rejection(article.id, reason, article.fetched_from)
-    if len(article.text) > limits.max_chars:
-        article.flags.append(f"text cut from {len(article.text)} to {limits.max_chars} characters")
-        article.text = article.text[: limits.max_chars]
-    return article
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -143,54 +81,20 @@ def parse_text_article(text: str, art_id: str, fetched_from: str, limits: InputC
     return article_from_mapping(record, art_id, fetched_from, limits)
 
 
-def parse_html_article(html: str, art_id: str, fetched_from: str, limits: InputConfig) -> Article | Rejection:
-    """An HTML page: main text by trafilatura, title and metadata from the page."""
-    import trafilatura
-
-    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    if document is None or not getattr(document, "text", None):
-        return Rejection(art_id, "no article text found in the HTML page", fetched_from)
-    text = str(getattr(document, "text", ""))
-    title = str(getattr(document, "title", "") or "")
-    if title and text.startswith(title):
-        text = text[len(title) :].lstrip()
-    record = {
-        "id": art_id,
-        "title": title,
-        "text": text,
-        "url": getattr(document, "url", None),
-        "source": getattr(document, "sitename", None),
-        "published": getattr(document, "date", None),
-        "language": getattr(document, "language", None),
-    }
-    return article_from_mapping(record, art_id, fetched_from, limits)
-
-
 class FileReader:
-    """Reads files, and folders of files, in the supported formats."""
+    """Reads single files in the supported formats."""
+
+    suffixes = SUFFIXES
+    replaces_outlet = True  # a configured name wins over the outlet a file states
 
     def can_read(self, spec: SourceSpec) -> bool:
-        """Existing paths only; anything else belongs to another reader."""
-        return Path(spec.location).exists()
+        """Existing paths other than folders; anything else belongs to another reader."""
+        path = Path(spec.location)
+        return path.exists() and not path.is_dir()
 
     def read(self, spec: SourceSpec, ctx: ReadContext) -> Iterator[Article | Rejection]:
-        """Every article in a file, or in every supported file under a folder (feed files included)."""
-        path = Path(spec.location)
-        if not path.is_dir():
-            yield from self.read_file(path, ctx.limits)
-            return
-        from briefing.sources.feeds import FEED_SUFFIXES, FeedReader
-
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            suffix = child.suffix.lower()
-            if child.name.startswith("."):
-                continue
-            if suffix in FEED_SUFFIXES:
-                yield from FeedReader().read(spec.model_copy(update={"location": str(child)}), ctx)
-            elif suffix not in SUFFIXES:
-                yield Rejection(str(child), f"unsupported file type '{child.suffix}'", str(child))
-            else:
-                yield from self.read_file(child, ctx.limits)
+        """Every article in the file (one, or one per record of a JSON file)."""
+        yield from self.read_file(Path(spec.location), ctx.limits)
 
     def read_file(self, path: Path, limits: InputConfig) -> Iterator[Article | Rejection]:
         """Every article in one file; an unreadable file is one rejection with its reason."""
