@@ -70,6 +70,44 @@ def _since(value: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="briefing",
+        description="Turn the day's news in many languages into one attributed English digest.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = _common_flags()
+    _run_parser(sub, common)
+    _send_parser(sub, common)
+    clu = sub.add_parser(
+        "cluster",
+        parents=[common],
+        help="show the stories the articles are grouped into (no LLM needed)",
+        description="Read and group the sources into stories without summarizing them.",
+    )
+    clu.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="article files or folders; default: input.sources from the config"
+    )
+    clu.add_argument("--json", action="store_true", help='print {"clusters": [...]} as JSON')
+    sub.add_parser(
+        "doctor",
+        parents=[common],
+        help="show which LLM, embeddings, token counter and cache a run would use, and what is missing",
+        description="Check the installation and configuration without running anything expensive.",
+    )
+    sub.add_parser(
+        "prompts",
+        parents=[common],
+        help="list the prompt templates in use and where each comes from",
+        description="List the prompt templates; a file of the same name in paths.prompts_dir "
+        "overrides the packaged one.",
+    )
+    return parser
+
+
+def _common_flags() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -84,16 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="debug logs: why articles were dropped, what was flagged, calls retried",
     )
+    return common
 
-    parser = argparse.ArgumentParser(
-        prog="briefing",
-        description="Turn the day's news in many languages into one attributed English digest.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     run = sub.add_parser(
         "run",
         parents=[common],
@@ -133,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _delivery_flags(run)
 
+
+def _send_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     snd = sub.add_parser(
         "send",
         parents=[common],
@@ -143,32 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snd.add_argument("folder", type=Path, metavar="FOLDER", help="the digest's folder, holding digest.json")
     _delivery_flags(snd, send_flag=False)
-
-    clu = sub.add_parser(
-        "cluster",
-        parents=[common],
-        help="show the stories the articles are grouped into (no LLM needed)",
-        description="Read and group the sources into stories without summarizing them.",
-    )
-    clu.add_argument(
-        "sources", nargs="*", metavar="SOURCE", help="article files or folders; default: input.sources from the config"
-    )
-    clu.add_argument("--json", action="store_true", help='print {"clusters": [...]} as JSON')
-
-    sub.add_parser(
-        "doctor",
-        parents=[common],
-        help="show which LLM, embeddings, token counter and cache a run would use, and what is missing",
-        description="Check the installation and configuration without running anything expensive.",
-    )
-    sub.add_parser(
-        "prompts",
-        parents=[common],
-        help="list the prompt templates in use and where each comes from",
-        description="List the prompt templates; a file of the same name in paths.prompts_dir "
-        "overrides the packaged one.",
-    )
-    return parser
 
 
 def _delivery_flags(parser: argparse.ArgumentParser, send_flag: bool = True) -> None:
