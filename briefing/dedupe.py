@@ -62,6 +62,78 @@ def _preference(article: Article, order: int) -> tuple[datetime, int, int]:
     return (article.published or _FAR_FUTURE, -len(article.text), order)
 
 
+class _Groups:
+    """Union-find over article positions; a group is named by its smallest position."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        """The group of position i (halving the path on the way)."""
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        """Put i and j, and everything grouped with them, in one group."""
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def _join_exact_copies(articles: list[Article], groups: _Groups) -> None:
+    """Group articles whose cleaned text is identical (same content hash)."""
+    by_hash: dict[str, int] = {}
+    for i, article in enumerate(articles):
+        first = by_hash.setdefault(article.content_hash, i)
+        if first != i:
+            groups.union(first, i)
+
+
+def _lsh_buckets(sets: list[set[int]]) -> list[list[int]]:
+    """Positions whose MinHash signatures agree on a whole band: the candidates for near copies."""
+    rows = NUM_PERM // BANDS
+    buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+    for i, hashes in enumerate(sets):
+        signature = _signature(hashes)
+        for band in range(BANDS):
+            buckets[(band, signature[band * rows : (band + 1) * rows].tobytes())].append(i)
+    return [members for members in buckets.values() if len(members) > 1]
+
+
+def _join_near_copies(sets: list[set[int]], groups: _Groups, threshold: float) -> None:
+    """Group candidate pairs whose shingle Jaccard, checked exactly, reaches the threshold."""
+    checked: set[tuple[int, int]] = set()
+    for members in _lsh_buckets(sets):
+        for pos, i in enumerate(members):
+            for j in members[pos + 1 :]:
+                if (i, j) in checked or groups.find(i) == groups.find(j):
+                    continue
+                checked.add((i, j))
+                if jaccard(sets[i], sets[j]) >= threshold:
+                    groups.union(i, j)
+
+
+def _keep_one_per_group(articles: list[Article], sets: list[set[int]], groups: _Groups) -> DedupeResult:
+    """The preferred article of each group, and every other member mapped to it with its similarity."""
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(articles)):
+        members_of[groups.find(i)].append(i)
+    result = DedupeResult(kept=[])
+    keep_index: set[int] = set()
+    for members in members_of.values():
+        best = min(members, key=lambda k: _preference(articles[k], k))
+        keep_index.add(best)
+        for k in members:
+            if k != best:
+                result.duplicate_of[articles[k].id] = articles[best].id
+                result.similarity[articles[k].id] = round(jaccard(sets[k], sets[best]), 3)
+                log.debug("%s is a duplicate of %s", articles[k].id, articles[best].id)
+    result.kept = [a for i, a in enumerate(articles) if i in keep_index]
+    return result
+
+
 def dedupe(articles: list[Article], near_threshold: float = 0.8) -> DedupeResult:
     """Group copies of the same text; keep one article per group.
 
@@ -72,58 +144,8 @@ def dedupe(articles: list[Article], near_threshold: float = 0.8) -> DedupeResult
     Returns:
         The kept articles in input order and the duplicate -> kept mapping.
     """
-    parent = list(range(len(articles)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    sims: dict[int, float] = {}
-
-    def union(i: int, j: int, sim: float) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-            sims[max(i, j)] = sim
-
-    by_hash: dict[str, int] = {}
-    for i, article in enumerate(articles):
-        first = by_hash.setdefault(article.content_hash, i)
-        if first != i:
-            union(first, i, 1.0)
-
+    groups = _Groups(len(articles))
+    _join_exact_copies(articles, groups)
     sets = [shingles(a.text) for a in articles]
-    rows = NUM_PERM // BANDS
-    buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-    for i, hashes in enumerate(sets):
-        signature = _signature(hashes)
-        for band in range(BANDS):
-            buckets[(band, signature[band * rows : (band + 1) * rows].tobytes())].append(i)
-    checked: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for pos, i in enumerate(members):
-            for j in members[pos + 1 :]:
-                if (i, j) in checked or find(i) == find(j):
-                    continue
-                checked.add((i, j))
-                sim = jaccard(sets[i], sets[j])
-                if sim >= near_threshold:
-                    union(i, j, sim)
-
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(articles)):
-        groups[find(i)].append(i)
-    result = DedupeResult(kept=[])
-    keep_index: set[int] = set()
-    for members in groups.values():
-        best = min(members, key=lambda k: _preference(articles[k], k))
-        keep_index.add(best)
-        for k in members:
-            if k != best:
-                result.duplicate_of[articles[k].id] = articles[best].id
-                result.similarity[articles[k].id] = round(jaccard(sets[k], sets[best]), 3)
-                log.debug("%s is a duplicate of %s", articles[k].id, articles[best].id)
-    result.kept = [a for i, a in enumerate(articles) if i in keep_index]
-    return result
+    _join_near_copies(sets, groups, near_threshold)
+    return _keep_one_per_group(articles, sets, groups)
