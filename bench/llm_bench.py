@@ -46,7 +46,11 @@ class Timed:
 
 def once(label: str, sources: list[str], cache: Path) -> int:
     # One call at a time: the in-process model serializes calls anyway, and per-call times stay honest.
-    overrides: dict[str, dict[str, object]] = {"paths": {"cache_dir": str(cache)}, "llm": {"concurrency": 1}, "digest": {"out_dir": cache / "out"}}
+    overrides: dict[str, dict[str, object]] = {
+        "paths": {"cache_dir": str(cache)},
+        "llm": {"concurrency": 1},
+        "digest": {"out_dir": cache / "out"},
+    }
     config = load_config(None, overrides)
     loaded = time.perf_counter()
     backend = make_backend(config, Paths.of(config).models)
