@@ -366,6 +366,65 @@ def add_supporters(drafts: list[Drafted], cands: list[Candidate], sim: np.ndarra
                 draft.sentence.citations.append(other.article.id)
 
 
+def pick(
+    cands: list[Candidate], sim: np.ndarray, count: int, allowed: tuple[str, ...] | None
+) -> tuple[list[int], dict[int, int | None]]:
+    """The candidates to say (quotable or translatable ones only), and each one's English twin.
+
+    Raises:
+        LLMOutputInvalid: when nothing can be said in English, with why.
+    """
+    twins = {i: english_twin(i, cands, sim) if c.article.language != "en" else i for i, c in enumerate(cands)}
+    # Every sentence supports citations; only those quotable or translatable may be picked.
+    eligible = [i for i, c in enumerate(cands) if twins[i] is not None or translatable(c.article.language, allowed)]
+    picked = [eligible[k] for k in select([cands[i] for i in eligible], count, sim[np.ix_(eligible, eligible)])]
+    if not picked:
+        untranslated = sorted({language_name(c.article.language) for c in cands} - {"English"})
+        if cands and untranslated:
+            raise LLMOutputInvalid(
+                f"no English article, and the model is not trusted to translate {', '.join(untranslated)}: "
+                "set summary.translate_languages, or use a bigger model (llm.model_path) or an endpoint"
+            )
+        raise LLMOutputInvalid("no sentence in the story's articles is long enough to quote")
+    return picked, twins
+
+
+def draft(
+    picked: list[int],
+    twins: dict[int, int | None],
+    cands: list[Candidate],
+    backend: ChatBackend,
+    prompts: Prompts,
+    config: SummaryConfig,
+    stats: CallStats,
+) -> tuple[list[Drafted], list[str]]:
+    """Each picked sentence in English: its English twin quoted, or translated and checked.
+
+    Returns:
+        The drafts, and a note for each sentence left out.
+    """
+    problems: list[str] = []
+    drafts: list[Drafted] = []
+    for index in picked:
+        cand = cands[index]
+        stats.checks.checked += 1
+        twin = twins[index]
+        if twin is not None:
+            ids = list(dict.fromkeys([cands[twin].article.id, cand.article.id]))
+            drafts.append(Drafted(Sentence(text=cands[twin].text, citations=ids), twin))
+            stats.checks.passed += 1
+            continue
+        english, outcome = translate_checked(cand, backend, prompts, config, stats)
+        if english is None:
+            stats.checks.dropped += 1
+            problems.append(f"{DROPPED}: a sentence of {cand.article.id} ({cand.article.language}): {outcome}")
+            continue
+        setattr(stats.checks, outcome, getattr(stats.checks, outcome) + 1)
+        sentence = Sentence(english, [cand.article.id], original=cand.text, original_language=cand.article.language)
+        drafts.append(Drafted(sentence, index))
+    return drafts, problems
+
+
 def summarize_extractive(
     story: Story,
     backend: ChatBackend,
@@ -395,39 +454,8 @@ def summarize_extractive(
     """
     cands = candidates(story, config, max_articles)
     sim = similarity_matrix(cands, embedder)
-    twins = {i: english_twin(i, cands, sim) if c.article.language != "en" else i for i, c in enumerate(cands)}
-    # Every sentence supports citations; only those quotable or translatable may be picked.
-    eligible = [i for i, c in enumerate(cands) if twins[i] is not None or translatable(c.article.language, allowed)]
-    picked = [
-        eligible[k] for k in select([cands[i] for i in eligible], config.sentences, sim[np.ix_(eligible, eligible)])
-    ]
-    if not picked:
-        untranslated = sorted({language_name(c.article.language) for c in cands} - {"English"})
-        if cands and untranslated:
-            raise LLMOutputInvalid(
-                f"no English article, and the model is not trusted to translate {', '.join(untranslated)}: "
-                "set summary.translate_languages, or use a bigger model (llm.model_path) or an endpoint"
-            )
-        raise LLMOutputInvalid("no sentence in the story's articles is long enough to quote")
-    problems: list[str] = []
-    drafts: list[Drafted] = []
-    for index in picked:
-        cand = cands[index]
-        stats.checks.checked += 1
-        twin = twins[index]
-        if twin is not None:
-            ids = list(dict.fromkeys([cands[twin].article.id, cand.article.id]))
-            drafts.append(Drafted(Sentence(text=cands[twin].text, citations=ids), twin))
-            stats.checks.passed += 1
-            continue
-        english, outcome = translate_checked(cand, backend, prompts, config, stats)
-        if english is None:
-            stats.checks.dropped += 1
-            problems.append(f"{DROPPED}: a sentence of {cand.article.id} ({cand.article.language}): {outcome}")
-            continue
-        setattr(stats.checks, outcome, getattr(stats.checks, outcome) + 1)
-        sentence = Sentence(english, [cand.article.id], original=cand.text, original_language=cand.article.language)
-        drafts.append(Drafted(sentence, index))
+    picked, twins = pick(cands, sim, config.sentences, allowed)
+    drafts, problems = draft(picked, twins, cands, backend, prompts, config, stats)
     if not drafts:
         raise LLMOutputInvalid("no sentence could be put into faithful English: " + "; ".join(problems))
     drafts = merge_repeats(drafts, embedder)
