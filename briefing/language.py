@@ -7,6 +7,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
 from briefing.models import Article
 
 log = logging.getLogger(__name__)
@@ -19,8 +21,6 @@ SAMPLE_CHARS = 2000
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

@@ -15,6 +15,7 @@ from collections import Counter
 from functools import lru_cache
 
 import regex
+from wordfreq import get_frequency_dict
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ WordVector = dict[str, float]
 @lru_cache(maxsize=64)
 def _frequencies(language: str) -> dict[str, float]:
     """wordfreq's word -> frequency for a language; empty (every word unseen) when it has none."""
-    from wordfreq import get_frequency_dict
-
     try:
         return dict(get_frequency_dict(language, WORDLIST))
     except (LookupError, ValueError) as exc:  # no list for this language, or no language tag at all

@@ -8,6 +8,15 @@ from pathlib import Path
 from briefing.config import Config
 from briefing.errors import LLMError
 from briefing.llm.base import ChatBackend, ChatRequest, ChatResult
+from briefing.llm.local import (
+    DEFAULT_MODEL_FILE,
+    INSTALL_HINT,
+    LlamaBackend,
+    llama_installed,
+    parts_installed,
+    resolve_model_path,
+)
+from briefing.llm.openai_backend import OpenAIBackend
 
 __all__ = ["ChatBackend", "ChatRequest", "ChatResult", "choose_backend", "make_backend"]
 
@@ -25,8 +34,6 @@ def endpoint_configured(config: Config) -> bool:
 
 def local_available(config: Config) -> bool:
     """True when the embedded backend could run: llama-cpp-python and a model are installed."""
-    from briefing.llm.local import llama_installed, parts_installed
-
     return llama_installed() and (config.llm.model_path is not None or parts_installed())
 
 
@@ -45,8 +52,6 @@ def choose_backend(config: Config) -> str:
         if local_available(config):
             return "local"
         if wanted == "local":
-            from briefing.llm.local import INSTALL_HINT
-
             raise LLMError(f"llm.backend is 'local' but the embedded model is not installed; {INSTALL_HINT}")
     raise LLMError(NO_LLM_MESSAGE)
 
@@ -58,11 +63,7 @@ def make_backend(config: Config, models_dir: Path, report: Callable[[str], None]
         LLMError: when nothing is configured, with how to configure something.
     """
     if choose_backend(config) == "openai":
-        from briefing.llm.openai_backend import OpenAIBackend
-
         return OpenAIBackend(config.llm)
-    from briefing.llm.local import LlamaBackend, resolve_model_path
-
     path = resolve_model_path(config.llm, models_dir, report or (lambda _: None))
     return LlamaBackend(path, config.llm)
 
@@ -75,7 +76,5 @@ def describe_backend(config: Config, models_dir: Path) -> str:
         return f"none ({exc})"
     if kind == "openai":
         return f"{config.llm.model} at {config.llm.base_url or 'https://api.openai.com/v1'}"
-    from briefing.llm.local import DEFAULT_MODEL_FILE
-
     model = config.llm.model_path or models_dir / DEFAULT_MODEL_FILE
     return f"embedded llama.cpp, model {model}"
