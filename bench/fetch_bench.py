@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from briefing.config import FetchConfig, InputConfig  # noqa: E402
 from briefing.sources import read_sources  # noqa: E402
 from briefing.sources.context import ReadContext  # noqa: E402
-from tests.feed_server import FeedServer  # noqa: E402
+from tests.support.feed_server import FeedServer  # noqa: E402
 
 
 def once(label: str, count: int, fetch: FetchConfig, delay: float) -> float:

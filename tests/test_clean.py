@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +17,10 @@ from briefing.clean import (
     strip_inline_label,
 )
 from briefing.models import Article
+from tests.support.data import load_json
 
 # Each case: {"function", "input", "expected", "lang", "note"}; see data/clean_cases.json.
-CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "data" / "clean_cases.json").read_text("utf-8"))
+CASES: list[dict[str, Any]] = load_json("clean_cases.json")
 
 
 def _run(function: str, given: Any) -> Any:

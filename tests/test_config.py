@@ -59,7 +59,7 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_example_config_is_valid() -> None:
-    from tests.conftest import EXAMPLES
+    from tests.support.data import EXAMPLES
 
     config = load_config(EXAMPLES.parent / "briefing.toml", env={})
     assert config.email.to and config.input.sources == ["examples/articles"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,8 @@ from briefing.dedupe import dedupe
 from briefing.embed import UseEmbedder
 from briefing.models import Article, Story
 from briefing.rank import rank_stories
-from tests.conftest import CORPUS, DATA, EXAMPLES, SEEDS
+from tests.support.data import CORPUS, EXAMPLES, SEEDS
+from tests.support.expect import CORPUS_EXPECTED
 
 BODY = (
     "The city council of Lyon approved on Tuesday a plan to plant 12,000 trees by 2030, "
@@ -46,10 +46,10 @@ def test_a_rewrite_is_not_a_duplicate() -> None:
 
 
 def test_corpus_clusters_as_expected() -> None:
-    expected = json.loads((DATA / "corpus_expected.json").read_text())
     prepared = show_clusters([str(CORPUS)], Config())
-    assert [sorted(a.id for a in s.articles) for s in prepared.stories] == [sorted(c) for c in expected["clusters"]]
-    assert {d.id: k for s in prepared.stories for k, v in s.duplicates.items() for d in v} == expected["duplicates"]
+    clusters, duplicates = CORPUS_EXPECTED["clusters"], CORPUS_EXPECTED["duplicates"]
+    assert [sorted(a.id for a in s.articles) for s in prepared.stories] == [sorted(c) for c in clusters]
+    assert {d.id: k for s in prepared.stories for k, v in s.duplicates.items() for d in v} == duplicates
 
 
 def test_sample_corpus_clusters_into_its_stories() -> None:

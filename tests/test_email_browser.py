@@ -5,24 +5,22 @@ Needs Debian's chromium (scripts/test.sh installs it when it can); skipped, with
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from briefing.cli import EXIT_OK, main
 from briefing.digest_json import load_digest
 from briefing.models import Digest
 from briefing.render import to_email_html, to_html
-from tests.conftest import EXAMPLES
-from tests.openai_server import ScriptedOpenAI
+from tests.support.data import EXAMPLES
+from tests.support.openai_server import ScriptedOpenAI
+from tests.support.runs import DATE, run_day, seed_embeddings
+from tests.support.servers import serve_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -69,29 +67,23 @@ FRAME = """<!DOCTYPE html><html><body style="margin:0;background:#888">
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A folder served over HTTP on 127.0.0.1 (same origin for the frame and the email)."""
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(tmp_path) as base:
+        yield tmp_path, base
 
 
 @pytest.fixture(scope="module")
-def digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
+def digest(tmp_path_factory: pytest.TempPathFactory, sample_embeddings: Path) -> Digest:
     """A real run's digest, its first sentence made a translation with a long original."""
     folder = tmp_path_factory.mktemp("digest")
+    seed_embeddings(folder / "cache", sample_embeddings)
     with ScriptedOpenAI() as server, pytest.MonkeyPatch.context() as mp:
         mp.setenv("BRIEFING_LLM_BASE_URL", server.base_url)
         mp.setenv("BRIEFING_LLM_MODEL", "scripted")
         mp.setenv("BRIEFING_CACHE_DIR", str(folder / "cache"))
         mp.setenv("BRIEFING_STATE_PATH", str(folder / "state.sqlite"))
-        code = main(["run", str(EXAMPLES), "--out", str(folder), "--date", "2026-11-23", "--mode", "abstractive", "-q"])
-    assert code == EXIT_OK
-    digest = load_digest(folder / "2026-11-23")
+        outcome = run_day([EXAMPLES], folder, summary={"mode": "abstractive"})
+    assert outcome.status == "ok"
+    digest = load_digest(folder / DATE)
     summary = digest.stories[0].summary
     assert summary is not None
     summary.sentences[0].original, summary.sentences[0].original_language = LONG_ORIGINAL, "fi"

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from briefing.app import show_clusters
-from briefing.cli import EXIT_OK, main
 from briefing.config import Config, SummaryConfig
 from briefing.embed import UseEmbedder
 from briefing.errors import LLMOutputInvalid
@@ -22,10 +21,10 @@ from briefing.extractive import (
     similarity_matrix,
 )
 from briefing.models import Article
-from tests.conftest import EXAMPLES, read_digest
-from tests.openai_server import ScriptedOpenAI
+from tests.support.data import EXAMPLES, read_digest
+from tests.support.openai_server import ENGLISH, ScriptedOpenAI
+from tests.support.runs import DATE, run_day
 
-DATE = "2026-11-23"
 FI = "Rehnin mukaan inflaatio on hidastunut euroalueella 1,9 prosenttiin."
 
 
@@ -85,7 +84,7 @@ def test_select_picks_central_non_redundant_lead_first() -> None:
 
 def test_extractive_mode_over_http(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["run", str(EXAMPLES), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]) == EXIT_OK
+    assert run_day([EXAMPLES], out, summary={"mode": "extractive"}).status == "ok"
     digest = read_digest(out, DATE)
     assert digest["report"]["llm"]["mode"] == "extractive"
     assert all(s["status"] == "ok" for s in digest["stories"])
@@ -108,21 +107,13 @@ def test_a_model_that_will_not_translate_is_reported(
     monkeypatch.setenv("BRIEFING_SUMMARY_TRANSLATE_ATTEMPTS", "2")
     # The Venice story is Italian only: answer every translation with the Italian source.
     italian = "Il Comune di Venezia ha deciso che le paratoie del MOSE verranno alzate solo con maree alte."
-    use_server.transform = lambda content: italian if content in _english() else content
+    use_server.transform = lambda content: italian if content in ENGLISH else content
     out = tmp_path / "out"
-    code = main(
-        ["run", str(EXAMPLES / "venice-it.md"), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]
-    )
+    outcome = run_day([EXAMPLES / "venice-it.md"], out, summary={"mode": "extractive"})
     digest = read_digest(out, DATE)
-    assert code == 3 and digest["stories"][0]["status"] == "unavailable"
+    assert outcome.status == "partial" and digest["stories"][0]["status"] == "unavailable"
     assert "Italian" in digest["stories"][0]["error"]
     assert use_server.chat_calls >= 2
-
-
-def _english() -> set[str]:
-    from tests.openai_server import ENGLISH
-
-    return set(ENGLISH)
 
 
 def test_headline_may_not_claim_what_no_sentence_says() -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from briefing.factcheck import Text, check_sentence, english_names, numbers
+from tests.support.data import load_json
 
-CASES: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parent / "data" / "faithfulness_cases.json").read_text("utf-8")
-)["cases"]
+CASES: list[dict[str, Any]] = load_json("faithfulness_cases.json")["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['lang']}-{n}" for n, c in enumerate(CASES)])

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from briefing.cli import EXIT_OK, EXIT_PARTIAL, main
-from tests.conftest import read_digest
-from tests.openai_server import ScriptedOpenAI
+from tests.support.data import read_digest
+from tests.support.openai_server import ScriptedOpenAI
+from tests.support.runs import run_day
 
 DATE = "2026-11-24"
 ARTICLE = """---
@@ -34,6 +35,13 @@ def _write(tmp_path: Path) -> Path:
     path = tmp_path / "acme-it.md"
     path.write_text(ARTICLE, encoding="utf-8")
     return path
+
+
+def run_acme(source: Path, mode: str) -> tuple[str, dict[str, Any]]:
+    """A daily run of a source in a summary mode: its status (ok, partial, empty) and its digest.json."""
+    out = source.parent / "out"
+    outcome = run_day([source], out, date=DATE, summary={"mode": mode})
+    return outcome.status, read_digest(out, DATE)
 
 
 def _prompt(messages: list[dict[str, str]]) -> str:
@@ -56,10 +64,8 @@ def flipping_translator(messages: list[dict[str, str]]) -> str | None:
 
 def test_flipped_translation_is_repaired_and_a_wrong_day_is_dropped(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
     use_server.answer = flipping_translator
-    out = tmp_path / "out"
-    code = main(["run", str(_write(tmp_path)), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"])
-    digest = read_digest(out, DATE)
-    assert code == EXIT_OK
+    status, digest = run_acme(_write(tmp_path), "extractive")
+    assert status == "ok"
     [story] = digest["stories"]
     texts = [s["text"] for s in story["sentences"]]
     assert any(FIRED in t for t in texts) and not any(HIRED in t for t in texts)
@@ -89,10 +95,8 @@ def test_abstractive_sentence_with_a_wrong_figure_is_reasked(use_server: Scripte
         return json.dumps({"headline": "Acme lays off staff in Turin", "sentences": sentences})
 
     use_server.answer = model
-    out = tmp_path / "out"
-    code = main(["run", str(_write(tmp_path)), "--out", str(out), "--date", DATE, "--mode", "abstractive", "-q"])
-    digest = read_digest(out, DATE)
-    assert code == EXIT_OK
+    status, digest = run_acme(_write(tmp_path), "abstractive")
+    assert status == "ok"
     texts = [s["text"] for s in digest["stories"][0]["sentences"]]
     assert any("173" in t for t in texts) and not any("137" in t for t in texts)
     checks = digest["report"]["checks"]
@@ -106,9 +110,7 @@ def test_abstractive_sentence_that_stays_wrong_is_left_out(use_server: ScriptedO
     ]
     answer = json.dumps({"headline": "Acme and Turin", "sentences": sentences})
     use_server.answer = lambda messages: None if "<story id" in _prompt(messages) else answer
-    out = tmp_path / "out"
-    main(["run", str(_write(tmp_path)), "--out", str(out), "--date", DATE, "--mode", "abstractive", "-q"])
-    digest = read_digest(out, DATE)
+    _, digest = run_acme(_write(tmp_path), "abstractive")
     texts = [s["text"] for s in digest["stories"][0]["sentences"]]
     assert texts == ["Acme laid off 173 employees at its plant in Turin on Monday."]
     assert digest["report"]["checks"]["dropped"] == 1
@@ -132,10 +134,8 @@ def test_languages_the_model_is_not_trusted_with_are_not_translated(
     (tmp_path / "in").mkdir()
     _write(tmp_path / "in")
     (tmp_path / "in" / "acme-de.md").write_text(GERMAN, encoding="utf-8")
-    out = tmp_path / "out"
-    code = main(["run", str(tmp_path / "in"), "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"])
-    digest = read_digest(out, DATE)
-    assert code == EXIT_PARTIAL
+    status, digest = run_acme(tmp_path / "in", "extractive")
+    assert status == "partial"
     by_language = {s["sources"][0]["language"]: s for s in digest["stories"]}
     assert by_language["it"]["status"] == "ok"
     german = by_language["de"]

@@ -1,36 +1,35 @@
-"""Feeds, OPML and pages served by a real local HTTP server, through the real CLI."""
+"""Feeds, OPML and pages served by a real local HTTP server, read by whole daily runs and by the fetcher."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from briefing.cli import EXIT_OK, main
 from briefing.config import FetchConfig, InputConfig
 from briefing.errors import SourceError
 from briefing.fetch import Fetcher, check_url
 from briefing.sources import read_sources
 from briefing.sources.context import ReadContext
-from tests.conftest import read_digest
-from tests.feed_server import FeedServer
-from tests.openai_server import ScriptedOpenAI
-
-DATE = "2026-11-23"
+from tests.support.data import read_digest
+from tests.support.feed_server import FeedServer
+from tests.support.openai_server import ScriptedOpenAI
+from tests.support.runs import DATE, run_day
 
 
 @pytest.fixture
-def feeds() -> FeedServer:
+def feeds() -> Iterator[FeedServer]:
     with FeedServer() as server:
-        yield server  # type: ignore[misc]
+        yield server
 
 
 def test_feed_entries_become_articles_with_their_pages_and_urls(
     use_server: ScriptedOpenAI, feeds: FeedServer, isolated_env: Path
 ) -> None:
     out = isolated_env / "out"
-    assert main(["run", feeds.url("/feed.xml"), "--out", str(out), "--date", DATE, "-q"]) == EXIT_OK
+    assert run_day([feeds.url("/feed.xml")], out).status == "ok"
     digest = read_digest(out, DATE)
     sources = [s for story in digest["stories"] for s in story["sources"]]
     assert {s["url"] for s in sources} == {feeds.url(f"/article/{n}.html") for n in (1, 2, 3)}
@@ -46,9 +45,9 @@ def test_second_run_costs_a_304_and_no_page_fetch(
     use_server: ScriptedOpenAI, feeds: FeedServer, isolated_env: Path
 ) -> None:
     out = isolated_env / "out"
-    assert main(["run", feeds.url("/feed.xml"), "--out", str(out), "--date", DATE, "-q"]) == EXIT_OK
+    assert run_day([feeds.url("/feed.xml")], out).status == "ok"
     pages = sum(v for k, v in feeds.hits.items() if k.startswith("/article/"))
-    assert main(["run", feeds.url("/feed.xml"), "--out", str(out), "--date", DATE, "-q"]) == EXIT_OK
+    assert run_day([feeds.url("/feed.xml")], out).status == "ok"
     assert feeds.not_modified == 1
     assert sum(v for k, v in feeds.hits.items() if k.startswith("/article/")) == pages == 3
     assert len(read_digest(out, DATE)["stories"]) >= 1  # the unchanged feed still feeds the digest
@@ -68,7 +67,7 @@ def test_dead_slow_huge_and_looping_sources_are_reported_and_skipped(
     }
     out = isolated_env / "out"
     urls = [feeds.url("/moved"), *(feeds.url(p) for p in bad)]
-    assert main(["run", *urls, "--out", str(out), "--date", DATE, "-q"]) == EXIT_OK
+    assert run_day(urls, out).status == "ok"
     records = {r["id"]: r for r in read_digest(out, DATE)["report"]["articles"]}
     for path, reason in bad.items():
         record = records[feeds.url(path)]
@@ -80,7 +79,7 @@ def test_dead_slow_huge_and_looping_sources_are_reported_and_skipped(
 
 def test_opml_list_over_http(use_server: ScriptedOpenAI, feeds: FeedServer, isolated_env: Path) -> None:
     out = isolated_env / "out"
-    assert main(["run", feeds.url("/subscriptions.opml"), "--out", str(out), "--date", DATE, "-q"]) == EXIT_OK
+    assert run_day([feeds.url("/subscriptions.opml")], out).status == "ok"
     outlets = {s["outlet"] for st in read_digest(out, DATE)["stories"] for s in st["sources"]}
     assert outlets == {"Harbour Wire", "Talous"}  # the subscription's own name wins over the feed's title
 

@@ -10,10 +10,9 @@ from briefing.config import Config, load_config
 from briefing.ledger import Ledger
 from briefing.models import Article, Rejection
 from briefing.paths import Paths
-from tests.conftest import CORPUS
-from tests.openai_server import ScriptedOpenAI
-
-DATE = "2026-11-23"
+from tests.support.data import CORPUS
+from tests.support.openai_server import ScriptedOpenAI
+from tests.support.runs import DATE
 
 
 def article(article_id: str, flags: list[str] | None = None) -> Article:

@@ -11,7 +11,8 @@ import pytest
 from briefing.cli import EXIT_USAGE, main
 from briefing.models import Article, Digest, RunReport, Sentence, Story, StoryDigest, StorySummary
 from briefing.render import render_all
-from tests.conftest import CORPUS
+from tests.support.data import CORPUS
+from tests.support.expect import CORPUS_EXPECTED
 
 EVIL = "<script>alert(1)</script> & <img src=x onerror=alert(2)> [x](http://evil.example)"
 
@@ -71,7 +72,7 @@ def test_cluster_json_contract(isolated_env: Path, capsys: pytest.CaptureFixture
     assert all(set(c) >= {"id", "article_ids", "languages"} for c in data["clusters"])
     assert data["clusters"][0]["languages"] == ["en", "nl", "de"]
     # Folded copies are listed as {duplicate_id: kept_id}, each under the story of its kept article.
-    expected = json.loads((CORPUS.parent / "corpus_expected.json").read_text("utf-8"))["duplicates"]
+    expected = CORPUS_EXPECTED["duplicates"]
     folded = {dup: kept for c in data["clusters"] for dup, kept in c["duplicates"].items()}
     assert folded == expected
     for cluster in data["clusters"]:

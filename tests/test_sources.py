@@ -9,34 +9,20 @@ import pytest
 
 from briefing.config import FetchConfig, InputConfig, SourceSpec
 from briefing.sources import read_sources
-from tests.conftest import DATA
-from tests.offline import OfflineContext
+from tests.support.data import DATA, load_json
+from tests.support.expect import check_articles, check_rejections
+from tests.support.offline import OfflineContext
 
 INPUTS = DATA / "inputs"
-CASES = json.loads((DATA / "input_cases.json").read_text(encoding="utf-8"))
+CASES = load_json("input_cases.json")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_input_file(name: str) -> None:
     expect = CASES[name]
     articles, rejections = read_sources([str(INPUTS / name)], OfflineContext(InputConfig()))
-    got = {a.id: a for a in articles}
-    assert sorted(got) == sorted(e["id"] for e in expect.get("articles", []))
-    for e in expect.get("articles", []):
-        article = got[e["id"]]
-        for key in ("title", "source", "url"):
-            if key in e:
-                assert getattr(article, key) == e[key]
-        if "published" in e:
-            assert article.published is not None and article.published.isoformat() == e["published"]
-        if "text_contains" in e:
-            assert e["text_contains"] in article.text
-        if "flag_contains" in e:
-            assert any(e["flag_contains"] in f for f in article.flags)
-    rejected = {r.id: r.reason for r in rejections}
-    assert sorted(rejected) == sorted(e["id"] for e in expect.get("rejected", []))
-    for e in expect.get("rejected", []):
-        assert e["reason_contains"] in rejected[e["id"]]
+    check_articles(articles, expect.get("articles", []), key="id")
+    check_rejections(rejections, expect.get("rejected", []), by_id=True)
 
 
 def test_folder_reads_every_file_and_reports_the_rest() -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from briefing.budget import split_sentences
+from tests.support.data import load_json
 
-CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "data" / "split_cases.json").read_text("utf-8"))
+CASES: list[dict[str, Any]] = load_json("split_cases.json")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['lang']}-{i}" for i, c in enumerate(CASES)])

@@ -2,7 +2,7 @@
 
 Routes: /feed.xml (RSS, teaser entries, ETag/Last-Modified, 304 on a match), /atom.xml,
 /subscriptions.opml, /article/<n>.html, /moved (redirect to /feed.xml), /loop (redirects to
-itself), /missing (404), /broken (500), /slow (a body that drips), /huge (too large).
+itself), /missing (404), /broken (500), /slow (a body that drips for 2 s), /huge (too large).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler
 
-from tests.local_server import LocalServer, QuietHandler
+from tests.support.servers import LocalServer, QuietHandler
 
 PAGES = {
     1: ("Rotterdam dock workers strike over automation plans", "en",
@@ -125,7 +125,7 @@ class FeedServer(LocalServer):
                     self.send_header("Content-Type", "application/rss+xml")
                     self.send_header("Content-Length", "100000")
                     self.end_headers()
-                    for _ in range(40):
+                    for _ in range(20):  # 2 s: longer than the fetch timeout the tests set
                         self.wfile.write(b" " * 100)
                         self.wfile.flush()
                         time.sleep(0.1)

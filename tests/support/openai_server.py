@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.local_server import LocalServer, QuietHandler
+from tests.support.servers import LocalServer, QuietHandler
 
 _ARTICLE = re.compile(r'<article id="(A\d+)" language="([^"]*)"[^>]*>\s*Title: (.*)')
 _STORY = re.compile(r'<story id="(S\d+)">\s*Headline: (.*)')
