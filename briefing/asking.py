@@ -2,13 +2,13 @@
 
 Shared by both summary strategies (briefing.summarize for abstractive summaries,
 briefing.extractive for picked and translated sentences). Article text reaches a prompt only
-through `defuse`, and model text reaches the digest only through `clean_model_text`.
+through the prompt templates, which escape every value they print (briefing.prompts.escape_data),
+and model text reaches the digest only through `clean_model_text`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -17,14 +17,13 @@ from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import CheckTally, Usage
 from briefing.prompts import Prompts
+from briefing.safety import model_text
 
 log = logging.getLogger(__name__)
 
 REASK_TEMPERATURE_STEP = 0.3
 # How a note about a sentence left out begins (the report files such notes under "check").
 DROPPED = "sentence dropped"
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_TAG = re.compile(r"</?\s*(article|story)\b", re.IGNORECASE)
 Parsed = TypeVar("Parsed")
 
 
@@ -49,16 +48,13 @@ class CallStats:
         self.checks.add(other.checks)
 
 
-def defuse(text: str) -> str:
-    """Neutralise tags that could close the data delimiters early."""
-    return _TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
-
-
 def clean_model_text(text: str, limit: int) -> str:
-    """Model text made safe for the digest: URLs removed, whitespace folded, length capped."""
-    text = _URL.sub("", text)
-    text = " ".join(text.split())
-    return text[:limit].strip()
+    """Model text made safe for the digest (briefing.safety.model_text), its length capped.
+
+    One visible line: no URL with a scheme (https:, ftp:, javascript:, data:, ...), host names
+    broken so no mail client links them ('www[.]evil[.]example'), no invisible or bidi characters.
+    """
+    return model_text(text)[:limit].strip()
 
 
 def repair_request(

@@ -7,6 +7,7 @@ and the allowed values.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,8 @@ ENV_PREFIX = "BRIEFING_"
 OPENAI_ENV_ALIASES = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
 Format = Literal["md", "html", "txt", "json"]
 ALL_FORMATS: tuple[Format, ...] = ("md", "html", "txt", "json")
+# Names of settings whose values are never shown in an error.
+_SECRET_NAME = re.compile(r"(?:^|_)(?:api_?key|key|password|passwd|passphrase|token|secret|credentials?|auth)(?:_|$)")
 
 
 class _Section(BaseModel):
@@ -269,6 +272,33 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+def is_secret(name: str) -> bool:
+    """Whether a setting's name says it holds a secret (api_key, password, token, ...)."""
+    return _SECRET_NAME.search(name.lower()) is not None
+
+
+def _redacted(value: Any) -> Any:
+    """A value to show in an error, with whatever sits under a secret-like key replaced."""
+    if isinstance(value, Mapping):
+        return {k: "<not shown>" if is_secret(str(k)) else _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def _secret_fix(loc: tuple[str | int, ...]) -> str:
+    """How to give a secret setting, naming its environment variable."""
+    names = [str(p) for p in loc if isinstance(p, str)]
+    if len(names) < 2:
+        return "give it as one string"
+    variables = [f"{ENV_PREFIX}{names[0]}_{names[1]}".upper()]
+    if names[0] == "llm" and names[1] in OPENAI_ENV_ALIASES:
+        variables.insert(0, OPENAI_ENV_ALIASES[names[1]])
+    if (names[0], names[1]) == ("email", "password"):
+        return f"give it as one string in {variables[0]}, or use email.password_file"
+    return f"give it as one string, best in the environment ({' or '.join(variables)})"
+
+
 def _explain(exc: ValidationError, origin: str) -> ConfigError:
     lines = []
     for err in exc.errors():
@@ -278,8 +308,11 @@ def _explain(exc: ValidationError, origin: str) -> ConfigError:
             known = _sections().get(section)
             allowed = sorted(known.model_fields) if known and len(err["loc"]) > 1 else sorted(_sections())
             lines.append(f"unknown setting '{key}' (allowed here: {', '.join(allowed)})")
+        elif any(is_secret(str(p)) for p in err["loc"]):
+            # Never echo a secret, not even one given the wrong way: the message may be logged or pasted.
+            lines.append(f"setting '{key}': {err['msg']} (the value is not shown); {_secret_fix(err['loc'])}")
         else:
-            lines.append(f"setting '{key}': {err['msg']} (got {err.get('input')!r})")
+            lines.append(f"setting '{key}': {err['msg']} (got {_redacted(err.get('input'))!r})")
     return ConfigError(f"bad configuration from {origin}:\n  " + "\n  ".join(lines))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import smtplib
 import socket
 import ssl
@@ -12,11 +13,11 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from briefing.config import EmailConfig
-from briefing.digest_json import headline_of
 from briefing.errors import ConfigError, DeliveryError
 from briefing.models import Digest
 from briefing.output import write_atomic
-from briefing.render import to_email_html, to_text
+from briefing.render import shown_headline, to_email_html, to_text
+from briefing.safety import one_line
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +26,14 @@ MAX_SUBJECT_HEADLINE = 90
 
 
 def subject(digest: Digest, prefix: str = "") -> str:
-    """'Daily briefing 2026-11-23: <top headline>'."""
+    """'Daily briefing 2026-11-23: <top headline>', on one line (a header cannot be forged from it)."""
     top = ""
     if digest.stories:
-        top = headline_of(digest.stories[0])
+        top = shown_headline(digest.stories[0])
         if len(top) > MAX_SUBJECT_HEADLINE:
             top = top[: MAX_SUBJECT_HEADLINE - 1].rstrip() + "…"
-    text = f"{digest.title} {digest.date}" + (f": {top}" if top else "")
-    return f"{prefix.strip()} {text}".strip()
+    text = f"{one_line(digest.title)} {one_line(digest.date)}" + (f": {top}" if top else "")
+    return one_line(f"{prefix} {text}")
 
 
 def require_recipients(config: EmailConfig) -> None:
@@ -56,12 +57,13 @@ def build_message(digest: Digest, config: EmailConfig, message_id: str | None = 
     message["To"] = ", ".join(config.to)
     message["Date"] = formatdate(localtime=True)
     domain = config.sender.rpartition("@")[2] or "localhost"
-    message["Message-ID"] = message_id or make_msgid(idstring=f"briefing.{digest.date}", domain=domain)
+    stamp = re.sub(r"[^0-9A-Za-z.-]", "", digest.date)  # a Message-ID holds no space or line break
+    message["Message-ID"] = message_id or make_msgid(idstring=f"briefing.{stamp}", domain=domain)
     if config.unsubscribe:
         message["List-Unsubscribe"] = f"<{config.unsubscribe}>"
         if config.unsubscribe.startswith("https://"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["X-Briefing-Date"] = digest.date
+    message["X-Briefing-Date"] = one_line(digest.date)
     message.set_content(to_text(digest), subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(
         to_email_html(digest, config.unsubscribe), subtype="html", charset="utf-8", cte="quoted-printable"
@@ -80,11 +82,19 @@ def _tls_context(config: EmailConfig) -> ssl.SSLContext:
     return context
 
 
-def send(message: EmailMessage, config: EmailConfig) -> None:
+def send(message: EmailMessage, config: EmailConfig) -> list[str]:
     """Send over SMTP (STARTTLS, implicit TLS or plain), logging in when a username is set.
 
+    Once the server has accepted the message (250 after DATA) it is sent: what goes wrong after
+    that (an error answer to QUIT, a dropped connection) and recipients refused while others were
+    accepted are logged as warnings, never raised, so a retry cannot deliver a second copy.
+
+    Returns:
+        The recipients the server refused while accepting the message for the others.
+
     Raises:
-        DeliveryError: with the server's refusal or the network failure in plain words.
+        DeliveryError: with the server's refusal or the network failure in plain words, when the
+            message was not accepted.
     """
     port = config.port or DEFAULT_PORTS[config.security]
     where = f"{config.host}:{port}"
@@ -98,7 +108,7 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
             client = smtplib.SMTP_SSL(config.host, port, timeout=config.timeout_seconds, context=_tls_context(config))
         else:
             client = smtplib.SMTP(config.host, port, timeout=config.timeout_seconds)
-        with client:
+        try:
             client.ehlo()
             if config.security == "starttls":
                 client.starttls(context=_tls_context(config))
@@ -108,6 +118,9 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
                 _login(client, config.username, password or "")
             stage = "send"
             refused = client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"the mail server {where} refused the login for {config.username}: {_reply(exc)}") from None
     except smtplib.SMTPRecipientsRefused as exc:
@@ -124,9 +137,23 @@ def send(message: EmailMessage, config: EmailConfig) -> None:
         raise DeliveryError(f"TLS with {where} failed ({exc.reason}); check email.security and email.ca_file") from None
     except (ConnectionRefusedError, socket.gaierror, TimeoutError, OSError) as exc:
         raise DeliveryError(f"cannot reach the mail server {where}: {exc}; check email.host and email.port") from None
+    _quit(client, where)
     if refused:
-        log.warning("some recipients were refused: %s", ", ".join(refused))
-        raise DeliveryError(f"the mail server {where} refused some recipients: {', '.join(refused)}")
+        log.warning("the mail server %s refused some recipients: %s", where, ", ".join(sorted(refused)))
+    return sorted(refused)
+
+
+def _quit(client: smtplib.SMTP, where: str) -> None:
+    """End a session whose message was accepted; a failure here is only worth a warning."""
+    try:
+        code, reply = client.docmd("QUIT")
+        if code != 221:
+            text = reply.decode("utf-8", "replace")
+            log.warning("the mail server %s accepted the message, then answered QUIT with %d %s", where, code, text)
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("the mail server %s accepted the message, then failed at QUIT: %s", where, exc)
+    finally:
+        client.close()
 
 
 def _login(client: smtplib.SMTP, username: str, password: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.asking import DROPPED, CallStats, call_backend, clean_model_text, defuse
+from briefing.asking import DROPPED, CallStats, call_backend, clean_model_text
 from briefing.budget import split_sentences
 from briefing.clean import balance_quotes, sentence_furniture, strip_inline_label
 from briefing.config import SummaryConfig
@@ -178,7 +178,7 @@ def translation_request(
         shown = prompts.render(
             "translate.j2",
             language=language_name(language),
-            sentence=defuse(example["sentence"]),
+            sentence=example["sentence"],
             keep=example.get("keep", []),
             problems=[],
             strict=False,
@@ -187,8 +187,8 @@ def translation_request(
     user = prompts.render(
         "translate.j2",
         language=language_name(language),
-        sentence=defuse(cand.text),
-        keep=[defuse(t) for t in keep_terms(cand.text, language)],
+        sentence=cand.text,
+        keep=keep_terms(cand.text, language),
         problems=[str(p) for p in problems or []],
         strict=attempt > 0 and not problems,
     )
@@ -239,7 +239,7 @@ def check_translation(cand: Candidate, answer: str) -> str:
 
 def headline_request(sentences: list[str], prompts: Prompts, attempt: int = 0) -> ChatRequest:
     """A short prompt for a headline written from the English sentences; stricter on a retry."""
-    user = prompts.render("headline.j2", sentences=[defuse(s) for s in sentences], strict=attempt > 0)
+    user = prompts.render("headline.j2", sentences=sentences, strict=attempt > 0)
     return ChatRequest(
         messages=(("system", prompts.render("translate_system.j2")), ("user", user)),
         temperature=0.0 if attempt == 0 else 0.3,

@@ -1,8 +1,15 @@
-"""Prompt templates: jinja2 files rendered strictly, packaged, overridable from a user folder."""
+"""Prompt templates: jinja2 files rendered strictly, packaged, overridable from a user folder.
+
+Every value a template prints passes through `escape_data` (the environment's `finalize`), the way
+autoescape protects HTML: article text, titles, outlets and model text can then neither open nor close
+the tags that delimit data in a prompt (<article>, <story>, <sentence>), nor end a double-quoted
+attribute value. The templates' own text is not touched. Write attribute values in double quotes.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +21,19 @@ from briefing.errors import ConfigError
 
 TEMPLATE_SUFFIX = ".j2"
 REQUIRED = ("system.j2", "story.j2", "overview.j2", "repair.j2", "translate_system.j2", "translate.j2", "headline.j2")
+# Angle brackets (and their fullwidth and small forms, which a model reads alike) become the single
+# angle quotes: data then holds no tag, whatever its spacing or case ("< /article>", "</ARTICLE >").
+_BRACKETS = str.maketrans(dict.fromkeys("<\uff1c\ufe64", "\u2039") | dict.fromkeys(">\uff1e\ufe65", "\u203a"))
+# A double quote becomes a typographic one, opening after a space or bracket, else closing: the text
+# reads the same, and no value can end an attribute.
+_OPENING_QUOTE = re.compile(r'(?:^|(?<=[\s(\[{\u2039\u00ab]))["\uff02]')
+_QUOTE = re.compile('["\uff02]')
+
+
+def escape_data(value: Any) -> str:
+    """A value printed into a prompt, as data: no tag can open or close in it, no attribute end."""
+    text = str(value).translate(_BRACKETS)
+    return _QUOTE.sub("\u201d", _OPENING_QUOTE.sub("\u201c", text))
 
 
 def packaged_prompts_dir() -> Path:
@@ -46,6 +66,7 @@ class Prompts:
             loader=jinja2.FileSystemLoader(search),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
+            finalize=escape_data,
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from briefing.asking import DROPPED, CallStats, ask_validated, clean_model_text, defuse, repair_request
+from briefing.asking import DROPPED, CallStats, ask_validated, clean_model_text, repair_request
 from briefing.budget import TokenCounter, fit_texts, prompt_budget, split_sentences
 from briefing.entities import extract
 from briefing.errors import LLMOutputInvalid
@@ -20,6 +20,7 @@ from briefing.factcheck import Problem, check_sentence
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import Article, Sentence, Story, StorySummary
 from briefing.prompts import Prompts
+from briefing.safety import one_line
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,16 @@ def build_story_request(
     refs = article_refs(articles)
 
     def render(texts: list[str]) -> tuple[str, str]:
+        # The templates escape every value (briefing.prompts); the one-line fields are kept to one
+        # line, so a title cannot write a line of its own into the prompt.
         items = [
             {
                 "ref": ref,
-                "language": a.language or "und",
-                "outlet": defuse(a.outlet),
-                "title": defuse(a.title),
+                "language": one_line(a.language or "und"),
+                "outlet": one_line(a.outlet),
+                "title": one_line(a.title),
                 "published": a.published.date().isoformat() if a.published else "",
-                "text": defuse(text),
+                "text": text,
             }
             for (ref, a), text in zip(zip(refs, articles, strict=True), texts, strict=True)
         ]
@@ -298,8 +301,8 @@ def build_overview_request(
     items = [
         {
             "ref": ref,
-            "headline": defuse(summary.headline),
-            "summary": defuse(" ".join(s.text for s in summary.sentences)),
+            "headline": one_line(summary.headline),
+            "summary": " ".join(s.text for s in summary.sentences),
         }
         for ref, (_, summary) in zip(refs, stories, strict=True)
     ]
