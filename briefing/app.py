@@ -7,19 +7,21 @@ outcome or error into a message and an exit code; benchmarks and tests call them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from briefing.config import Config, SourceSpec
 from briefing.console import Console
 from briefing.delivery import build_message, require_recipients, send, write_eml
 from briefing.digest_json import load_digest
 from briefing.embed import make_embedder, make_fallback
-from briefing.errors import ConfigError, DeliveryError
+from briefing.errors import BriefingError, ConfigError, DeliveryError
 from briefing.ledger import Ledger
 from briefing.llm import make_backend
 from briefing.llm.base import ChatBackend
@@ -34,7 +36,9 @@ from briefing.sources.context import ReadContext
 from briefing.store import EmbeddingCache, State, Store
 from briefing.summarizers import make_summarizer
 
+log = logging.getLogger(__name__)
 Since = timedelta | Literal["last"] | None
+Cache = TypeVar("Cache", Store, EmbeddingCache)
 
 
 @dataclass
@@ -95,22 +99,37 @@ def sources_of(given: list[str], config: Config) -> list[str | SourceSpec]:
 
 
 @contextmanager
-def open_stages(config: Config, paths: Paths, console: Console) -> Iterator[Stages]:
+def open_stages(config: Config, paths: Paths, console: Console, ledger: Ledger) -> Iterator[Stages]:
     """The readers' context and the embedders (with their caches), closed on the way out."""
     with ExitStack() as stack:
         context = ReadContext(config.input, config.fetch, cache_path=paths.fetch)
         stack.callback(context.close)
         cache = None
         if config.cluster.embedding_cache:
-            cache = stack.enter_context(closing(EmbeddingCache(paths.embeddings)))
+            cache = _open_cache("embedding cache", EmbeddingCache, paths.embeddings, console, ledger)
+            if cache is not None:
+                stack.callback(cache.close)
         embedder = make_embedder(config.cluster, cache)
         yield Stages(config, context, embedder, make_fallback(config.cluster, cache), console)
+
+
+def _open_cache(
+    kind: str, opener: Callable[[Path], Cache], path: Path, console: Console, ledger: Ledger
+) -> Cache | None:
+    """A cache file, or None when it cannot be used: a cache never stops a run, the report says so."""
+    try:
+        return opener(path)
+    except ConfigError as exc:
+        message = f"{exc}; this run goes on without the {kind}"
+        console.warn(message)
+        ledger.note("cache", None, message)
+        return None
 
 
 def show_clusters(sources: list[str | SourceSpec], config: Config, console: Console | None = None) -> Clusters:
     """Read and group the sources without summarizing them (no LLM)."""
     ledger, clock = Ledger(), Stopwatch()
-    with open_stages(config, Paths.of(config), console or Console(quiet=True)) as stages:
+    with open_stages(config, Paths.of(config), console or Console(quiet=True), ledger) as stages:
         stories = prepare_stories(sources, stages, ledger, clock)
     return Clusters(stories, ledger.records(), clock.total())
 
@@ -150,18 +169,32 @@ def daily_run(
     backend = backend or make_backend(config, paths.models, report=console.info)
     with closing(State(paths.state)) as state, state.locked():
         run_id = state.start_run(date)
-        status = "failed"
         try:
             digest = _make(sources, config, paths, date, _news(since, state), backend, console)
             written = write_digest(render_all(digest, list(config.digest.formats)), config.digest.out_dir, date)
-            state.mark_reported(reported_items(digest), date)
+            try:
+                state.mark_reported(reported_items(digest), date)
+            except BriefingError as exc:
+                raise BriefingError(
+                    f"the digest was written to {written[-1].parent}, but {exc}; a --since run may report "
+                    "its articles again"
+                ) from None
             outcome = RunOutcome(digest, written)
-            status = outcome.status
-        finally:
-            state.finish_run(run_id, status)
+        except BaseException:
+            _record_failure(state, run_id)
+            raise
+        state.finish_run(run_id, outcome.status)
         if delivery is not None:
             outcome.delivery = deliver(digest, config, state, config.digest.out_dir / date, delivery)
     return outcome
+
+
+def _record_failure(state: State, run_id: int) -> None:
+    """Mark the run failed, without letting a state error hide the error that ended the run."""
+    try:
+        state.finish_run(run_id, "failed")
+    except BriefingError as exc:
+        log.warning("%s", exc)
 
 
 def _news(since: Since, state: State) -> News | None:
@@ -182,9 +215,16 @@ def _make(
     backend: ChatBackend,
     console: Console,
 ) -> Digest:
-    with closing(Store(paths.responses)) as store, open_stages(config, paths, console) as stages:
-        summarizer = make_summarizer(CachedBackend(backend, store), config, Prompts(paths.prompts))
-        return make_digest(sources, stages, summarizer, date, Ledger(), news)
+    ledger = Ledger()
+    store = _open_cache("response cache", Store, paths.responses, console, ledger)
+    try:
+        with open_stages(config, paths, console, ledger) as stages:
+            cached = CachedBackend(backend, store, on_problem=partial(ledger.note, "cache", None))
+            summarizer = make_summarizer(cached, config, Prompts(paths.prompts))
+            return make_digest(sources, stages, summarizer, date, ledger, news)
+    finally:
+        if store is not None:
+            store.close()
 
 
 def resend(folder: Path, config: Config, delivery: Send) -> Delivery:

@@ -75,16 +75,30 @@ def repair_request(
     )
 
 
-def call_backend(backend: ChatBackend, request: ChatRequest, stats: CallStats) -> str:
-    """One call, tallied: fresh calls and their tokens, or a cache hit."""
-    result = backend.complete(request)
+def ask(backend: ChatBackend, request: ChatRequest, stats: CallStats, parse: Callable[[str], Parsed]) -> Parsed:
+    """One call whose answer must pass `parse`; only an answer that passes may be cached.
+
+    A call counts once and its extra attempts as retries, also when the endpoint failed in the end.
+
+    Raises:
+        LLMOutputInvalid: from `parse`, when the answer is not usable.
+        LLMError: when the endpoint fails.
+    """
+    try:
+        result = backend.complete(request)
+    except LLMError as exc:
+        stats.calls += 1 if exc.attempts else 0
+        stats.retries += max(exc.attempts - 1, 0)
+        raise
     if result.cached:
         stats.cache_hits += 1
     else:
         stats.calls += 1
         stats.usage.add(result.usage)
     stats.retries += result.retries
-    return result.text
+    value = parse(result.text)
+    result.keep()
+    return value
 
 
 def ask_validated(
@@ -104,13 +118,19 @@ def ask_validated(
     """
     current = request
     for attempt in range(max_reasks + 1):
-        text = call_backend(backend, current, stats)
-        try:
+        answer = ""
+
+        def parsed(text: str) -> Parsed:
+            nonlocal answer
+            answer = text
             return parse(text, refs)
+
+        try:
+            return ask(backend, current, stats, parsed)
         except LLMOutputInvalid as exc:
             log.debug("answer rejected (attempt %d): %s", attempt + 1, exc)
             if attempt == max_reasks:
                 raise
             stats.reasks += 1
-            current = repair_request(request, text, str(exc), refs, prompts, attempt + 1)
+            current = repair_request(request, answer, str(exc), refs, prompts, attempt + 1)
     raise LLMError("unreachable")  # pragma: no cover

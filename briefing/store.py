@@ -11,10 +11,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from briefing.errors import BriefingError, ConfigError
 from briefing.models import Usage
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS llm_cache (
@@ -35,16 +38,48 @@ CREATE TABLE IF NOT EXISTS llm_cache (
 """
 
 
+CACHE_FIX = "it is only a cache: delete or move it and briefing starts a new one"
+STATE_FIX = (
+    "restore it from a backup, or move it away (briefing then forgets which articles it reported "
+    "and which digests it sent); state.path sets where it lives"
+)
+# How long to wait for a file another program holds locked before saying so.
+BUSY_SECONDS = 5.0
+
+
+def describe_db_error(path: Path, exc: BaseException, fix: str) -> str:
+    """What went wrong with a SQLite file, in words, and the fix that fits the failure."""
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"{path} is locked by another program ({text}): wait for it to finish, or close it"
+    if "full" in lowered:
+        return f"the disk holding {path} is full ({text}): free some space"
+    if "not a database" in lowered or "malformed" in lowered or "damaged" in lowered or "corrupt" in lowered:
+        return f"{path} is damaged or is not a file briefing wrote ({text}): {fix}"
+    return f"cannot use {path} ({text}): check that its folder exists and is writable, or {fix}"
+
+
 def open_db(path: Path, schema: str, fix: str) -> sqlite3.Connection:
-    """Open (creating) a SQLite file in WAL mode with its schema; a failure names the setting to fix."""
+    """Open (creating) a SQLite file in WAL mode with its schema, its pages checked.
+
+    Raises:
+        ConfigError: naming the file, what is wrong with it and the fix.
+    """
+    db: sqlite3.Connection | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        db = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_SECONDS)
         db.execute("PRAGMA journal_mode=WAL")
+        verdict = db.execute("PRAGMA quick_check").fetchone()
+        if verdict is None or verdict[0] != "ok":
+            raise sqlite3.DatabaseError(f"damaged: {verdict[0] if verdict else 'no answer'}")
         db.executescript(schema)
         return db
     except (OSError, sqlite3.Error) as exc:
-        raise ConfigError(f"cannot open {path}: {exc}; {fix}") from None
+        if db is not None:
+            db.close()
+        raise ConfigError(describe_db_error(path, exc, fix)) from None
 
 
 class Store:
@@ -52,7 +87,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = open_db(path, SCHEMA, "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder")
+        self._db = open_db(path, SCHEMA, CACHE_FIX)
         self._lock = threading.Lock()
 
     def cached_response(self, key: str) -> tuple[str, Usage] | None:
@@ -101,7 +136,7 @@ class EmbeddingCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = open_db(path, EMBEDDING_SCHEMA, "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder")
+        self._db = open_db(path, EMBEDDING_SCHEMA, CACHE_FIX)
         self._lock = threading.Lock()
 
     def get(self, keys: list[str]) -> dict[str, np.ndarray]:
@@ -152,12 +187,29 @@ CREATE TABLE IF NOT EXISTS sends (
 """
 
 
+def _state_errors(method: Callable[Concatenate[State, P], R]) -> Callable[Concatenate[State, P], R]:
+    """A SQLite failure in a State method becomes a BriefingError naming the file and the fix."""
+
+    def guarded(self: State, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise BriefingError(describe_db_error(self.path, exc, STATE_FIX)) from None
+
+    guarded.__name__, guarded.__doc__ = method.__name__, method.__doc__
+    return guarded
+
+
 class State:
-    """Daily-run state: runs, articles already reported, digests sent; and the run lock."""
+    """Daily-run state: runs, articles already reported, digests sent; and the run lock.
+
+    Its failures are BriefingErrors naming the file; the file is checked when opened, so a
+    damaged state stops a run before any paid work.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = open_db(path, STATE_SCHEMA, "set state.path to a writable file")
+        self._db = open_db(path, STATE_SCHEMA, STATE_FIX)
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -187,6 +239,7 @@ class State:
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
 
+    @_state_errors
     def start_run(self, date: str) -> int:
         """Record a run's start; returns its id."""
         with self._db:
@@ -195,11 +248,13 @@ class State:
             )
         return int(cursor.lastrowid or 0)
 
+    @_state_errors
     def finish_run(self, run_id: int, status: str) -> None:
         """Record how a run ended: ok, partial, empty, failed."""
         with self._db:
             self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))
 
+    @_state_errors
     def reported_dates(self, keys: list[str]) -> dict[str, str]:
         """For the keys already reported in an earlier digest, the date of that digest."""
         found: dict[str, str] = {}
@@ -210,6 +265,7 @@ class State:
                 found[str(key)] = str(date)
         return found
 
+    @_state_errors
     def mark_reported(self, items: list[tuple[str, str, str | None]], date: str) -> None:
         """Remember (key, article id, story id) as reported in the digest of `date` (first report wins)."""
         now = time.time()
@@ -219,6 +275,7 @@ class State:
                 [(key, article_id, story_id, date, now) for key, article_id, story_id in items],
             )
 
+    @_state_errors
     def sent(self, date: str) -> tuple[str, str, float] | None:
         """(message id, recipients, time) of the last send of this date's digest, if any."""
         row = self._db.execute(
@@ -226,6 +283,7 @@ class State:
         ).fetchone()
         return (str(row[0]), str(row[1]), float(row[2])) if row else None
 
+    @_state_errors
     def record_send(self, date: str, message_id: str, recipients: list[str]) -> None:
         """Remember that this date's digest went out."""
         with self._db:
@@ -268,7 +326,7 @@ class HttpCache:
     """Fetched feeds and pages with their validators (ETag, Last-Modified); thread-safe."""
 
     def __init__(self, path: Path) -> None:
-        self._db = open_db(path, HTTP_SCHEMA, "set paths.cache_dir or BRIEFING_CACHE_DIR to a writable folder")
+        self._db = open_db(path, HTTP_SCHEMA, CACHE_FIX)
         self._lock = threading.Lock()
 
     def get(self, url: str) -> CachedPage | None:

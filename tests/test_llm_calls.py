@@ -167,6 +167,58 @@ def test_repeated_bad_answers_are_not_replayed_from_the_cache(server: ScriptedOp
     assert temperatures == sorted(set(temperatures))
 
 
+def test_only_answers_that_pass_validation_are_cached(server: ScriptedOpenAI, store: Store) -> None:
+    server.script(Reply(content=UNKNOWN_CITATION))
+    request, refs = story_request(strike_story())
+    backend = CachedBackend(backend_for(server), store)
+    with pytest.raises(LLMOutputInvalid):
+        ask_validated(backend, request, refs, parse_story_answer, Prompts(), 0, CallStats())
+    assert store.cache_size() == 0  # the refused answer is not kept...
+    stats = CallStats()
+    ask_validated(backend, request, refs, parse_story_answer, Prompts(), 0, stats)
+    assert (stats.calls, store.cache_size()) == (1, 1)  # ...so the same request is asked again
+
+
+def test_answers_are_kept_in_memory_when_the_cache_file_fails_mid_run(server: ScriptedOpenAI, tmp_path: Path) -> None:
+    problems: list[str] = []
+    store = Store(tmp_path / "responses.sqlite")
+    backend = CachedBackend(backend_for(server), store, on_problem=problems.append)
+    request, refs = story_request(strike_story())
+    store.close()  # the file fails under the run (a full disk, a broken page): writes raise
+    first = CallStats()
+    ask_validated(backend, request, refs, parse_story_answer, Prompts(), 0, first)
+    again = CallStats()
+    ask_validated(backend, request, refs, parse_story_answer, Prompts(), 0, again)
+    assert (first.calls, again.calls, again.cache_hits) == (1, 0, 1)  # paid once, answered from memory
+    assert len(problems) == 1 and "kept in memory" in problems[0]
+
+
+def test_a_reply_that_is_not_a_chat_completion_is_retried_then_reported(server: ScriptedOpenAI) -> None:
+    server.script(Reply(body="<html>502 Bad Gateway</html>"), Reply(body='{"object": "error"}'))
+    result = backend_for(server).complete(REQUEST)  # the third reply is a real answer
+    assert result.retries == 2 and result.text
+    server.always = Reply(body="<html>502 Bad Gateway</html>")
+    with pytest.raises(LLMError, match="could not be read") as failed:
+        backend_for(server, max_attempts=2).complete(REQUEST)
+    assert failed.value.attempts == 2
+
+
+def test_the_timeout_bounds_the_whole_request(server: ScriptedOpenAI) -> None:
+    server.always = Reply(trickle=0.2)  # 8 bytes every 0.2 s: every read is quick, the answer is not
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="timeout_seconds=1"):
+        backend_for(server, timeout_seconds=1, max_attempts=2, max_retry_seconds=10).complete(REQUEST)
+    assert time.monotonic() - started < 4
+
+
+def test_a_retry_after_beyond_the_budget_ends_the_retries_at_once(server: ScriptedOpenAI) -> None:
+    server.always = Reply(status=429, headers={"Retry-After": "600"})
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="HTTP 429") as failed:
+        backend_for(server, max_retry_seconds=5).complete(REQUEST)
+    assert time.monotonic() - started < 2 and failed.value.attempts == 1
+
+
 # The summarizer: what cannot be fixed is an unavailable story, with the reason.
 
 

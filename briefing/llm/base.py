@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -42,14 +43,23 @@ class ChatRequest:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _nothing() -> None:
+    """The default `keep`: nothing to remember."""
+
+
 @dataclass
 class ChatResult:
-    """What came back: the text, the tokens it cost, and whether the cache answered."""
+    """What came back: the text, the tokens it cost, and whether the cache answered.
+
+    `keep` is called once the answer has passed validation (briefing.asking.ask): only then may a
+    cache remember it, so a broken answer is never replayed to later runs.
+    """
 
     text: str
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
     retries: int = 0
+    keep: Callable[[], None] = _nothing
 
 
 class ChatBackend(Protocol):

@@ -1,12 +1,21 @@
-"""Any OpenAI-compatible endpoint through the openai SDK. The only place an API client is built."""
+"""Any OpenAI-compatible endpoint through the openai SDK. The only place an API client is built.
+
+`llm.timeout_seconds` bounds each request as a whole (an endpoint that trickles its answer is cut
+off, not waited for), and `llm.max_retry_seconds` bounds all attempts and waits together: a
+Retry-After beyond it ends the retries at once. A reply that is not a chat completion (a proxy's
+error page with status 200, a truncated body) counts as a failed attempt and is retried.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 import openai
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
 from briefing.budget import TiktokenCounter, TokenCounter
 from briefing.config import LLMConfig
@@ -32,12 +41,73 @@ def get_client(config: LLMConfig) -> openai.OpenAI:
     )
 
 
+def call_with_deadline(call: Any, seconds: float) -> Any:
+    """call() in a worker thread, given up after `seconds`: a whole-request deadline.
+
+    The SDK's timeout applies to each socket read, so a server sending a byte at a time never
+    trips it. A call past its deadline is abandoned (its daemon thread ends with the connection).
+
+    Raises:
+        retry.DeadlineExceeded: when the call has not returned in time.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread, which decides
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="llm-request", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise retry.DeadlineExceeded(f"no complete answer within llm.timeout_seconds={seconds:g}")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def answer_text(response: Any) -> tuple[str, Usage]:
+    """The text and usage of a chat completion.
+
+    Raises:
+        retry.BadReply: when the reply is not a chat completion (HTML, truncated JSON, another shape).
+    """
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise retry.BadReply(f"the endpoint's reply is not a chat completion ({type(response).__name__})")
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise retry.BadReply("the endpoint's reply has no text message")
+    usage = getattr(response, "usage", None)
+    prompt = getattr(usage, "prompt_tokens", 0) or 0
+    completion = getattr(usage, "completion_tokens", 0) or 0
+    if not isinstance(prompt, int) or not isinstance(completion, int):
+        prompt, completion = 0, 0
+    return content or "", Usage(prompt, completion)
+
+
 def rejects_json_mode(exc: openai.APIStatusError) -> bool:
     """True when an error says the request's response_format is not supported.
 
     Servers differ: OpenAI answers 400, llama.cpp's Python server 500, others 422.
     """
     return exc.status_code in (400, 422, 500) and "response_format" in str(exc).lower()
+
+
+class OutOfBudget(stop_base):
+    """Stop when the next wait would end past the retry budget (seconds since the first attempt).
+
+    A Retry-After longer than what is left ends the retries at once instead of being waited out.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, state: RetryCallState) -> bool:
+        return time.monotonic() - state.start_time + state.upcoming_sleep > self.seconds
 
 
 class OpenAIBackend:
@@ -86,16 +156,27 @@ class OpenAIBackend:
             log.info("endpoint rejected JSON mode (HTTP %d); falling back to '%s'", exc.status_code, self.json_mode)
             return self._call_once(request)
 
+    def _attempt(self, request: ChatRequest) -> tuple[str, Usage]:
+        """One request under the whole-request deadline; any unreadable reply is a BadReply."""
+        try:
+            response = call_with_deadline(lambda: self._call_once(request), self.config.timeout_seconds)
+        except (openai.OpenAIError, retry.DeadlineExceeded):
+            raise
+        except Exception as exc:  # the SDK failing to decode a 200 reply (an HTML page, a cut body)
+            raise retry.BadReply(f"the endpoint's reply could not be read ({type(exc).__name__})") from None
+        return answer_text(response)
+
     def complete(self, request: ChatRequest) -> ChatResult:
         """One chat call, retried on transient failures within the configured bounds.
 
         Raises:
-            LLMError: after the last attempt, or at once on a non-retryable error.
+            LLMError: after the last attempt, or at once on a non-retryable error; it carries the
+                number of requests sent.
         """
         retrying = Retrying(
             retry=retry_if_exception(retry.should_retry),
             wait=retry.wait_seconds,
-            stop=stop_after_attempt(self.config.max_attempts) | stop_after_delay(self.config.max_retry_seconds),
+            stop=stop_after_attempt(self.config.max_attempts) | OutOfBudget(self.config.max_retry_seconds),
             reraise=True,
         )
         attempts = 0
@@ -103,21 +184,18 @@ class OpenAIBackend:
             for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    response = self._call_once(request)
+                    text, usage = self._attempt(request)
         except openai.AuthenticationError:
             raise LLMError(
-                "the LLM endpoint refused the API key (HTTP 401): check OPENAI_API_KEY or BRIEFING_LLM_API_KEY"
+                "the LLM endpoint refused the API key (HTTP 401): check OPENAI_API_KEY or BRIEFING_LLM_API_KEY",
+                attempts,
             ) from None
         except openai.NotFoundError:
             raise LLMError(
                 f"the LLM endpoint does not know model '{self.model}' or path (HTTP 404): "
-                "check llm.model and llm.base_url"
+                "check llm.model and llm.base_url",
+                attempts,
             ) from None
-        except (openai.APIError, openai.OpenAIError) as exc:
-            raise LLMError(f"LLM call failed after {attempts} attempt(s): {retry.describe(exc)}") from exc
-        choice = response.choices[0] if getattr(response, "choices", None) else None
-        text = (choice.message.content or "") if choice is not None and choice.message else ""
-        usage = Usage()
-        if getattr(response, "usage", None):
-            usage = Usage(response.usage.prompt_tokens or 0, response.usage.completion_tokens or 0)
+        except (openai.OpenAIError, retry.DeadlineExceeded, retry.BadReply) as exc:
+            raise LLMError(f"LLM call failed after {attempts} attempt(s): {retry.describe(exc)}", attempts) from exc
         return ChatResult(text=text, usage=usage, retries=attempts - 1)

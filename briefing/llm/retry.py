@@ -19,9 +19,17 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 JITTER = 0.25
 
 
+class DeadlineExceeded(Exception):
+    """A request got no complete answer within llm.timeout_seconds."""
+
+
+class BadReply(Exception):
+    """The endpoint answered 200 with something that is not a chat completion."""
+
+
 def should_retry(exc: BaseException) -> bool:
-    """Retry timeouts, dropped connections, 408/409/429 and 5xx; nothing else."""
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+    """Retry timeouts, dropped connections, unreadable replies, 408/409/429 and 5xx; nothing else."""
+    if isinstance(exc, (openai.APIConnectionError, DeadlineExceeded, BadReply)):  # incl. APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRY_STATUS
@@ -86,4 +94,6 @@ def describe(exc: BaseException | None) -> str:
         return "connection failed"
     if isinstance(exc, openai.APIStatusError):
         return f"HTTP {exc.status_code}"
+    if isinstance(exc, (DeadlineExceeded, BadReply)):
+        return str(exc)
     return type(exc).__name__

@@ -33,6 +33,7 @@ class Reply:
     delay: float = 0.0
     body: str | None = None  # raw HTTP body, overriding everything else
     drop: bool = False  # close the connection without answering
+    trickle: float = 0.0  # seconds between the body's bytes (an endpoint that stalls mid-answer)
 
 
 # Distinct English sentences the fake translator answers with, chosen by the source sentence.
@@ -85,6 +86,8 @@ class ScriptedOpenAI(LocalServer):
         self.transform: Callable[[str], str] | None = None
         # Answers chosen by the conversation (a test's own "model"); None falls through.
         self.answer: Callable[[list[dict[str, str]]], str | None] | None = None
+        # Served to every request once the queue is empty (a fault that lasts); None = answer well.
+        self.always: Reply | None = None
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -105,7 +108,7 @@ class ScriptedOpenAI(LocalServer):
 
     def _next(self) -> Reply:
         with self._lock:
-            return self.queue.pop(0) if self.queue else Reply()
+            return self.queue.pop(0) if self.queue else self.always or Reply()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
@@ -127,7 +130,7 @@ class ScriptedOpenAI(LocalServer):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if reply.body is not None:
-                    self._send(reply.status, reply.body, reply.headers)
+                    self._send(reply.status, reply.body, reply.headers, reply.trickle)
                     return
                 if reply.status != 200:
                     error = {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
@@ -158,9 +161,9 @@ class ScriptedOpenAI(LocalServer):
                         "total_tokens": 0,
                     },
                 }
-                self._send(200, json.dumps(body), reply.headers)
+                self._send(200, json.dumps(body), reply.headers, reply.trickle)
 
-            def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
+            def _send(self, status: int, body: str, headers: dict[str, str], trickle: float = 0.0) -> None:
                 data = body.encode("utf-8")
                 try:
                     self.send_response(status)
@@ -169,7 +172,12 @@ class ScriptedOpenAI(LocalServer):
                     for key, value in headers.items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not trickle:
+                        self.wfile.write(data)
+                    for start in range(0, len(data) if trickle else 0, 8):
+                        self.wfile.write(data[start : start + 8])
+                        self.wfile.flush()
+                        time.sleep(trickle)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to do
 
