@@ -26,7 +26,8 @@ from briefing.ledger import Ledger
 from briefing.llm import make_backend
 from briefing.llm.base import ChatBackend
 from briefing.llm.cache import CachedBackend
-from briefing.models import ArticleRecord, Digest, Story
+from briefing.llm.cost import CostCapped, require_prices
+from briefing.models import ArticleRecord, Digest, Note, Story
 from briefing.output import write_digest
 from briefing.paths import Paths
 from briefing.pipeline import News, Stages, Stopwatch, make_digest, prepare_stories, reported_items
@@ -167,6 +168,8 @@ def daily_run(
     if delivery is not None:
         require_recipients(config.email)
     backend = backend or make_backend(config, paths.models, report=console.info)
+    if config.llm.max_cost_usd is not None:
+        backend = CostCapped(backend, config.llm.max_cost_usd, require_prices(config.llm, backend.local))
     with closing(State(paths.state)) as state, state.locked():
         run_id = state.start_run(date)
         try:
@@ -221,10 +224,20 @@ def _make(
         with open_stages(config, paths, console, ledger) as stages:
             cached = CachedBackend(backend, store, on_problem=partial(ledger.note, "cache", None))
             summarizer = make_summarizer(cached, config, Prompts(paths.prompts))
-            return make_digest(sources, stages, summarizer, date, ledger, news)
+            digest = make_digest(sources, stages, summarizer, date, ledger, news)
     finally:
         if store is not None:
             store.close()
+    if isinstance(backend, CostCapped) and backend.refused:
+        digest.report.warnings.append(
+            Note(
+                "cost",
+                None,
+                f"cost cap reached: {backend.refused} call(s) not sent; ${backend.spent:.4f} spent of "
+                f"llm.max_cost_usd=${backend.cap_usd:g}",
+            )
+        )
+    return digest
 
 
 def resend(folder: Path, config: Config, delivery: Send) -> Delivery:
@@ -254,8 +267,10 @@ def deliver(digest: Digest, config: Config, state: State, folder: Path, delivery
             f"the digest of {digest.date} was already sent at {when} to {previous[1]}; use --force to send again",
         )
     try:
-        send(message, config.email)
+        refused = send(message, config.email)
     except DeliveryError as exc:
         return Delivery("failed", f"{exc}; the digest is kept in {folder}; retry with: briefing send {folder}")
     state.record_send(digest.date, str(message["Message-ID"]), list(config.email.to))
-    return Delivery("sent", f"sent to {', '.join(config.email.to)}")
+    accepted = [r for r in config.email.to if r not in refused]
+    note = f"; the server refused {', '.join(refused)}" if refused else ""
+    return Delivery("sent", f"sent to {', '.join(accepted)}{note}")

@@ -44,7 +44,7 @@ class LLMConfig(_Section):
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     max_output_tokens: int = Field(800, ge=64, le=32768, description="answer room per call")
     context_window: int = Field(8192, ge=1024, description="model context in tokens")
-    timeout_seconds: float = Field(60.0, gt=0, description="per HTTP request")
+    timeout_seconds: float = Field(60.0, gt=0, description="deadline of one HTTP request, answer included")
     max_attempts: int = Field(5, ge=1, le=20, description="transport retries per call")
     max_retry_seconds: float = Field(120.0, gt=0, description="total time budget of one call's retries")
     max_reasks: int = Field(2, ge=0, le=5, description="re-asks when the answer fails validation")
@@ -54,6 +54,9 @@ class LLMConfig(_Section):
     )
     price_prompt_per_mtok: float | None = Field(None, ge=0, description="USD per million prompt tokens")
     price_completion_per_mtok: float | None = Field(None, ge=0, description="USD per million answer tokens")
+    max_cost_usd: float | None = Field(
+        None, ge=0, description="spend at most this many USD per run (prices as configured or known); unset: no cap"
+    )
 
 
 class SummaryConfig(_Section):

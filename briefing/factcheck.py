@@ -25,7 +25,7 @@ import json
 import math
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -110,21 +110,34 @@ def _facts() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Text:
-    """A text prepared for matching: lowercased, its words and its language."""
+    """A text prepared for matching: lowercased, its words and its language.
+
+    Equal (and hashed) by its raw text and language alone, so what is worked out about a source
+    once (its lexicon hits, its names' forms) is reused for every sentence checked against it.
+    """
 
     raw: str
     language: str
-    lower: str
-    words: tuple[str, ...]
+    lower: str = field(compare=False)
+    words: tuple[str, ...] = field(compare=False)
 
     @classmethod
     def of(cls, raw: str, language: str | None) -> Text:
         """Prepare a text; an unknown language is treated as English for number formats."""
+        return _prepared(raw, (language or "und").lower())
+
+    @classmethod
+    def _make(cls, raw: str, language: str) -> Text:
         lower = raw.casefold()
         words = [w.strip("'’") for w in _WORD.findall(lower)]
         # Elisions and suffixes after an apostrophe: l'Insee -> insee, Suriye'deki -> suriye.
         parts = [p for w in words if "'" in w or "’" in w for p in regex.split(r"['’]", w) if p]
-        return cls(raw, (language or "und").lower(), lower, tuple(words + parts))
+        return cls(raw, language, lower, tuple(words + parts))
+
+
+@lru_cache(maxsize=256)
+def _prepared(raw: str, language: str) -> Text:
+    return Text._make(raw, language)
 
 
 def has_entry(text: Text, entry: str) -> bool:
@@ -141,11 +154,31 @@ def has_entry(text: Text, entry: str) -> bool:
     return any(w.startswith(entry) for w in text.words)
 
 
+class _Same:
+    """A lexicon table as a cache key: the tables are loaded once, so the object is the table."""
+
+    def __init__(self, table: dict[str, dict[str, list[str]]]) -> None:
+        self.table = table
+
+    def __hash__(self) -> int:
+        return id(self.table)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.table is self.table
+
+
 def lexicon_hits(text: Text, table: dict[str, dict[str, list[str]]]) -> set[str]:
     """The keys of a {key: {language: entries}} table whose entries occur in the text."""
-    return {
-        key for key, by_language in table.items() if any(has_entry(text, e) for e in by_language.get(text.language, []))
-    }
+    return set(_hits(text, _Same(table)))
+
+
+@lru_cache(maxsize=4096)
+def _hits(text: Text, same: _Same) -> frozenset[str]:
+    return frozenset(
+        key
+        for key, by_language in same.table.items()
+        if any(has_entry(text, e) for e in by_language.get(text.language, []))
+    )
 
 
 def covered(table: dict[str, dict[str, list[str]]], language: str) -> bool:
@@ -493,6 +526,7 @@ def _fold(word: str) -> str:
     return anyascii(word).casefold().replace("'", "").replace("’", "")
 
 
+@lru_cache(maxsize=65536)
 def _skeleton(word: str) -> str:
     """Consonants of a transliterated word: 'Netanyahu' and نتنياهو both give 'ntnh'."""
     folded = regex.sub(r"[^a-z]", "", _fold(word))
@@ -501,7 +535,8 @@ def _skeleton(word: str) -> str:
     return regex.sub(r"(.)\1+", r"\1", consonants)
 
 
-def _source_forms(source: Text) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=256)
+def _source_forms(source: Text) -> tuple[frozenset[str], frozenset[str]]:
     """The source's words folded to ASCII, and their consonant skeletons."""
     # Dotted acronyms (U.S., U.K.) are one word, without their dots.
     words = {m.replace(".", "").casefold() for m in _DOTTED_ACRONYM.findall(source.raw)}
@@ -511,10 +546,10 @@ def _source_forms(source: Text) -> tuple[set[str], set[str]]:
                 (word[len(p) :] for p in _ARABIC_PREFIXES if word.startswith(p) and len(word) - len(p) >= 3), word
             )
         words.add(_fold(word))
-    return words, {_skeleton(w) for w in words if len(_skeleton(w)) >= 2}
+    return frozenset(words), frozenset(_skeleton(w) for w in words if len(_skeleton(w)) >= 2)
 
 
-def _name_found(name: str, source: Text, forms: tuple[set[str], set[str]]) -> bool:
+def _name_found(name: str, source: Text, forms: tuple[frozenset[str], frozenset[str]]) -> bool:
     folded = _fold(name.rstrip("'’s") if name.endswith(("'s", "’s")) else name).replace(".", "")
     words, skeletons = forms
     if not folded:

@@ -24,20 +24,12 @@ from briefing.embed import Embedder
 from briefing.language import assign_language
 from briefing.ledger import Ledger
 from briefing.llm.base import ChatBackend
+from briefing.llm.cost import cost_of, prices
 from briefing.models import Article, Digest, RunReport, Story, StoryDigest
 from briefing.rank import rank_stories
 from briefing.sources import read_sources
 from briefing.sources.context import ReadContext
 from briefing.summarizers import Summarizer
-
-# USD per million tokens (prompt, completion) for well-known hosted models; local models cost 0.
-KNOWN_PRICES = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1": (2.00, 8.00),
-}
 
 
 @dataclass
@@ -273,18 +265,5 @@ def reported_items(digest: Digest) -> list[tuple[str, str, str | None]]:
 
 def estimate_cost(config: Config, stats: CallStats, backend: ChatBackend) -> float | None:
     """USD cost of the run's tokens: 0 for the embedded model, else by configured or known prices."""
-    if backend.local:
-        return 0.0
-    prompt_price, completion_price = (
-        config.llm.price_prompt_per_mtok,
-        config.llm.price_completion_per_mtok,
-    )
-    if prompt_price is None or completion_price is None:
-        known = KNOWN_PRICES.get(config.llm.model)
-        if known is None or config.llm.base_url:
-            return None
-        prompt_price, completion_price = known
-    return round(
-        (stats.usage.prompt_tokens * prompt_price + stats.usage.completion_tokens * completion_price) / 1_000_000,
-        6,
-    )
+    price = prices(config.llm, backend.local)
+    return None if price is None else round(cost_of(stats.usage, price), 6)

@@ -15,7 +15,7 @@ from typing import Any
 from briefing.asking import DROPPED, CallStats, ask_validated, clean_model_text, repair_request
 from briefing.budget import TokenCounter, fit_texts, prompt_budget, split_sentences
 from briefing.entities import extract
-from briefing.errors import LLMOutputInvalid
+from briefing.errors import LLMError, LLMOutputInvalid
 from briefing.factcheck import Problem, check_sentence
 from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.models import Article, Sentence, Story, StorySummary
@@ -275,8 +275,8 @@ def ask_checked(
         second_failing = check_summary(second, story)
         if len(second.sentences) - len(second_failing) > passed:
             final, final_failing = second, second_failing
-    except LLMOutputInvalid as exc:
-        log.debug("the re-asked summary failed validation: %s", exc)
+    except LLMError as exc:  # a re-ask that fails (or is refused by the cost cap) keeps the first answer
+        log.debug("the re-asked summary failed: %s", exc)
     kept = [s for i, s in enumerate(final.sentences) if i not in final_failing]
     repaired = max(0, len(kept) - passed)
     stats.checks.repaired += repaired

@@ -30,6 +30,8 @@ MATRIX = json.loads((DATA / "fault_matrix.json").read_text(encoding="utf-8"))
 CASES = {case["name"]: case for case in MATRIX["cases"]}
 DATE = "2026-11-23"
 FORMATS = ("digest.md", "digest.html", "digest.txt", "digest.json")
+# What a reader sees; digest.json is data and keeps each input's fields as they came.
+SHOWN = FORMATS[:3]
 LINK = re.compile(r"""(?:https?|ftp|javascript|data):[^\s<>"'()\[\]]*|www\.[^\s<>"'()\[\]]+""", re.IGNORECASE)
 SENTINEL = '{"written by": "an earlier run"}\n'
 
@@ -98,9 +100,9 @@ def input_links(case: dict[str, Any], inputs: Path) -> set[str]:
 
 
 def foreign_links(folder: Path, allowed: set[str]) -> list[str]:
-    """Links in any output format that are not one of the inputs' own URLs."""
+    """Links in a format a reader sees that are not one of the inputs' own URLs."""
     found = []
-    for name in FORMATS:
+    for name in SHOWN:
         text = (folder / name).read_text(encoding="utf-8")
         for match in LINK.finditer(text.replace("&amp;", "&")):
             link = match.group(0).rstrip(".,;")
@@ -144,6 +146,8 @@ def test_fault(
     write_inputs(inputs, case.get("files", {}))
     sources = ([str(CORPUS)] if case.get("corpus") else []) + ([str(inputs)] if case.get("files") else [])
     sources += case.get("sources", [])
+    if "config_toml" in case:
+        (isolated_env / "briefing.toml").write_text(case["config_toml"], encoding="utf-8")
     out = isolated_env / "out"
     (out / DATE).mkdir(parents=True)
     (out / DATE / "digest.json").write_text(SENTINEL, encoding="utf-8")
@@ -165,6 +169,11 @@ def test_fault(
     assert seconds < case.get("max_seconds", 60), seconds
     if "stderr" in case:
         assert re.search(case["stderr"], err, re.IGNORECASE | re.DOTALL), err
+    for pattern in case.get("stderr_forbidden", []):
+        assert not re.search(pattern, err), err
+    sent = "\n".join(m["content"] for r in use_server.requests for m in r["messages"])
+    for pattern in case.get("prompt_forbidden", []):
+        assert not re.search(pattern, sent), pattern
     assert "Traceback" not in err
     if "llm_requests_at_most" in case:
         assert use_server.chat_calls <= case["llm_requests_at_most"]
@@ -180,7 +189,7 @@ def test_fault(
     assert llm["retries"] >= case.get("llm_retries_at_least", 0)
     assert foreign_links(out / DATE, input_links(case, inputs)) == []
     for pattern in case.get("forbidden", []):
-        for name_ in FORMATS:
+        for name_ in SHOWN:
             assert not re.search(pattern, (out / DATE / name_).read_text(encoding="utf-8"), re.MULTILINE), name_
 
     if case.get("healthy_rerun_ok"):
