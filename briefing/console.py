@@ -45,6 +45,18 @@ class Progress:
         self.done = 0
         self.started = time.monotonic()
 
+    def start(self, note: str) -> None:
+        """A step begins (shown at once: with a slow model the first step can take minutes)."""
+        with self.console._lock:
+            if self.console.quiet:
+                return
+            elapsed = time.monotonic() - self.started
+            line = f"{self.label}: {self.done}/{self.total} done, now {note} ({elapsed:.0f}s elapsed)"
+            if self.console.tty:
+                print(f"\r{line[:110]:<110}", end="", file=self.console.stream, flush=True)
+            else:
+                print(line, file=self.console.stream, flush=True)
+
     def advance(self, note: str = "") -> None:
         """One more step done."""
         with self.console._lock:
@@ -58,8 +70,9 @@ class Progress:
                 filled = int(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
                 bar = "#" * filled + "-" * (BAR_WIDTH - filled)
                 end = "\n" if self.done >= self.total else ""
+                line = f"{self.label} [{bar}] {self.done}/{self.total} {timing}"
                 print(
-                    f"\r{self.label} [{bar}] {self.done}/{self.total} {timing}",
+                    f"\r{line:<110}",
                     end=end,
                     file=self.console.stream,
                     flush=True,

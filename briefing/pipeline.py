@@ -27,6 +27,7 @@ from briefing.llm.base import ChatBackend
 from briefing.llm.cost import cost_of, prices
 from briefing.models import Article, Digest, RunReport, Story, StoryDigest
 from briefing.rank import rank_stories
+from briefing.safety import one_line
 from briefing.sources import read_sources
 from briefing.sources.context import ReadContext
 from briefing.summarizers import Summarizer
@@ -223,12 +224,22 @@ def select(stories: list[Story], max_stories: int, ledger: Ledger) -> list[Story
 def summarize_stories(
     stories: list[Story], summarizer: Summarizer, console: Console
 ) -> tuple[list[StoryDigest], CallStats]:
-    """Each story summarized, as many at once as the backend takes, in rank order."""
+    """Each story summarized, as many at once as the backend takes, in rank order.
+
+    Raises:
+        BatchPending: in batch mode, when the stories' batch is unfinished at the end of the wait.
+    """
+    summarizer.prepare(stories)  # batch mode: every story's first request as one job
     total = CallStats()
     items: list[StoryDigest] = []
     bar = console.progress("summarizing stories", len(stories))
+    def summarize(story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
+        title = one_line(story.articles[0].title)[:60]
+        bar.start(f"story {rank} ({len(story.articles)} articles, {', '.join(story.languages)}): {title}")
+        return summarizer.story(story, rank)
+
     with ThreadPoolExecutor(max_workers=summarizer.backend.max_concurrency) as pool:
-        futures = [pool.submit(summarizer.story, story, rank) for rank, story in enumerate(stories, start=1)]
+        futures = [pool.submit(summarize, story, rank) for rank, story in enumerate(stories, start=1)]
         for future in as_completed(futures):
             item, stats = future.result()
             items.append(item)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 from briefing.app import Send, daily_run, resend, show_clusters
 from briefing.config import Config, load_config
+from briefing.console import Console
 from briefing.ledger import Ledger
 from briefing.models import Article, Rejection
 from briefing.paths import Paths
@@ -91,3 +93,15 @@ def test_daily_run_returns_its_outcome_and_closes_state_and_caches(
     delivery = resend(isolated_env / "out" / DATE, mailed, Send(dry_run=True))
     assert delivery.status == "written" and delivery.path is not None and delivery.path.is_file()
     assert open_files(isolated_env) == []
+
+
+def test_progress_says_which_story_is_being_summarized_before_it_is_done() -> None:
+    stream = io.StringIO()
+    bar = Console(stream=stream).progress("summarizing stories", 2)
+    bar.start("story 1 (2 articles, es, fr): Incendio en Valencia")
+    assert (
+        stream.getvalue()
+        == "summarizing stories: 0/2 done, now story 1 (2 articles, es, fr): Incendio en Valencia (0s elapsed)\n"
+    )
+    bar.advance("ok")
+    assert "summarizing stories: 1/2 (ok)" in stream.getvalue() and "left" in stream.getvalue()
