@@ -21,12 +21,14 @@ from briefing.console import Console
 from briefing.delivery import build_message, require_recipients, send, write_eml
 from briefing.digest_json import load_digest
 from briefing.embed import make_embedder, make_fallback
-from briefing.errors import BriefingError, ConfigError, DeliveryError
+from briefing.errors import BatchPending, BriefingError, ConfigError, DeliveryError
 from briefing.ledger import Ledger
 from briefing.llm import make_backend
 from briefing.llm.base import ChatBackend
+from briefing.llm.batch import BatchApi, BatchBackend, BatchJobs
 from briefing.llm.cache import CachedBackend
 from briefing.llm.cost import CostCapped, require_prices
+from briefing.llm.openai_backend import OpenAIBackend
 from briefing.models import ArticleRecord, Digest, Note, Story
 from briefing.output import write_digest
 from briefing.paths import Paths
@@ -35,7 +37,7 @@ from briefing.prompts import Prompts
 from briefing.render import render_all
 from briefing.sources.context import ReadContext
 from briefing.store import EmbeddingCache, State, Store
-from briefing.summarizers import make_summarizer
+from briefing.summarizers import make_summarizer, summary_mode
 
 log = logging.getLogger(__name__)
 Since = timedelta | Literal["last"] | None
@@ -159,8 +161,11 @@ def daily_run(
             response cache either way.
 
     Raises:
-        ConfigError: bad configuration, found before any work (no recipients, no sources...).
+        ConfigError: bad configuration, found before any work (no recipients, no sources, batch
+            mode without an endpoint...).
         LLMError: no usable LLM configured.
+        BatchPending: in batch mode, the batch is unfinished when the wait is over; it is recorded
+            in the state file and the next run for the same date collects it.
         BriefingError: another run holds the lock, or the digest cannot be written.
     """
     console = console or Console(quiet=True)
@@ -168,12 +173,14 @@ def daily_run(
     if delivery is not None:
         require_recipients(config.email)
     backend = backend or make_backend(config, paths.models, report=console.info)
+    batch = batch_mode(backend, config) if config.llm.batch else None
+    backend = batch or backend
     if config.llm.max_cost_usd is not None:
         backend = CostCapped(backend, config.llm.max_cost_usd, require_prices(config.llm, backend.local))
     with closing(State(paths.state)) as state, state.locked():
         run_id = state.start_run(date)
         try:
-            digest = _make(sources, config, paths, date, _news(since, state), backend, console)
+            digest = _make(sources, config, paths, date, _news(since, state), backend, console, batch, state)
             written = write_digest(render_all(digest, list(config.digest.formats)), config.digest.out_dir, date)
             try:
                 state.mark_reported(reported_items(digest), date)
@@ -183,6 +190,9 @@ def daily_run(
                     "its articles again"
                 ) from None
             outcome = RunOutcome(digest, written)
+        except BatchPending:
+            _record_failure(state, run_id, "pending")
+            raise
         except BaseException:
             _record_failure(state, run_id)
             raise
@@ -192,10 +202,29 @@ def daily_run(
     return outcome
 
 
-def _record_failure(state: State, run_id: int) -> None:
-    """Mark the run failed, without letting a state error hide the error that ended the run."""
+def batch_mode(backend: ChatBackend, config: Config) -> BatchBackend:
+    """The backend in batch mode, refused before any work when it cannot batch.
+
+    Raises:
+        ConfigError: for the embedded model, or for extractive mode (no one request per story).
+    """
+    if not isinstance(backend, OpenAIBackend):
+        raise ConfigError(
+            f"llm.batch needs an OpenAI-compatible endpoint that offers /v1/batches, not {backend.name}: "
+            "configure one (BRIEFING_LLM_BASE_URL, OPENAI_API_KEY), or unset llm.batch (or run with --no-batch)"
+        )
+    if summary_mode(config.summary.mode, local=False) != "abstractive":
+        raise ConfigError(
+            "llm.batch sends one summary request per story, and summary.mode 'extractive' asks sentence by "
+            "sentence: use --mode abstractive, or unset llm.batch (or run with --no-batch)"
+        )
+    return BatchBackend(backend, config.llm, config.digest.max_stories)
+
+
+def _record_failure(state: State, run_id: int, status: str = "failed") -> None:
+    """Mark the run failed (or pending), without letting a state error hide the error that ended the run."""
     try:
-        state.finish_run(run_id, "failed")
+        state.finish_run(run_id, status)
     except BriefingError as exc:
         log.warning("%s", exc)
 
@@ -217,13 +246,19 @@ def _make(
     news: News | None,
     backend: ChatBackend,
     console: Console,
+    batch: BatchBackend | None = None,
+    state: State | None = None,
 ) -> Digest:
     ledger = Ledger()
     store = _open_cache("response cache", Store, paths.responses, console, ledger)
     try:
         with open_stages(config, paths, console, ledger) as stages:
             cached = CachedBackend(backend, store, on_problem=partial(ledger.note, "cache", None))
-            summarizer = make_summarizer(cached, config, Prompts(paths.prompts))
+            if batch is not None and state is not None:
+                note = partial(ledger.note, "batch", None)
+                jobs = BatchJobs(BatchApi(config.llm), state, date, batch.model, config.llm, console, note)
+                batch.start(jobs, known=cached.has)
+            summarizer = make_summarizer(cached, config, Prompts(paths.prompts), batch=batch)
             digest = make_digest(sources, stages, summarizer, date, ledger, news)
     finally:
         if store is not None:

@@ -18,7 +18,7 @@ from briefing.app import Delivery, Send, Since, daily_run, resend, show_clusters
 from briefing.config import ALL_FORMATS, Config, load_config
 from briefing.console import Console
 from briefing.doctor import diagnose
-from briefing.errors import BriefingError, ConfigError, LLMError
+from briefing.errors import BatchPending, BriefingError, ConfigError, LLMError
 from briefing.prompts import Prompts
 
 log = logging.getLogger("briefing")
@@ -30,6 +30,7 @@ EXIT_PARTIAL = 3
 EXIT_NO_ARTICLES = 4
 EXIT_ALREADY_SENT = 5
 EXIT_DELIVERY = 6
+EXIT_BATCH_PENDING = 7
 EXIT_CODES_HELP = """exit codes:
   0  digest complete (and sent, with --send)
   1  unexpected error, or another run holds the lock
@@ -38,6 +39,8 @@ EXIT_CODES_HELP = """exit codes:
   4  no usable (or, with --since, no new) article in the sources (digest written, empty)
   5  not sent: this date's digest was already sent (use --force to send it again)
   6  digest written but not delivered: the mail server failed (retry with `briefing send`)
+  7  batch mode: the batch job is not finished (no digest yet); it is recorded in the state
+     file, and running the same command again (same --date) collects it without resubmitting
 """
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 
@@ -163,6 +166,21 @@ def _run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common
         help="report only what is new: 'last' = articles no earlier digest reported; a window (24h, 90m, 2d) "
         "also drops articles published before it; stories that grew are reported again, marked as updates",
     )
+    run.add_argument(
+        "--batch",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="send every story's summary request as one batch job (/v1/batches: about half the price on OpenAI, "
+        "answered within 24 h) and wait for it, polling every llm.batch_poll_seconds for at most "
+        "llm.batch_max_wait_seconds; then exit 7, and the next run for the same date collects it without "
+        "resubmitting (default: llm.batch; --no-batch asks directly)",
+    )
+    run.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="batch mode without waiting: submit the batch, or collect the one pending for this date if it has "
+        "finished, else exit 7 at once (implies --batch)",
+    )
     _delivery_flags(run)
 
 
@@ -218,7 +236,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     summary: dict[str, Any] = {}
     if getattr(args, "mode", None):
         summary["mode"] = args.mode
-    return {"digest": digest, "summary": summary}
+    llm: dict[str, Any] = {}
+    if getattr(args, "batch", None) is not None:
+        llm["batch"] = args.batch
+    if getattr(args, "no_wait", False):
+        llm.update(batch=True, batch_max_wait_seconds=0)
+    return {"digest": digest, "summary": summary, "llm": llm}
 
 
 def _window(since: str | None) -> Since:
@@ -343,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `briefing` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "no_wait", False) and getattr(args, "batch", None) is False:
+        parser.error("--no-wait is batch mode: give it without --no-batch")
     _setup_logging(args.verbose, args.quiet)
     console = Console(quiet=args.quiet)
     try:
@@ -354,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     except LLMError as exc:
         print(f"briefing: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BatchPending as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        return EXIT_BATCH_PENDING
     except BriefingError as exc:
         print(f"briefing: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -49,6 +49,21 @@ class LLMConfig(_Section):
     max_retry_seconds: float = Field(120.0, gt=0, description="total time budget of one call's retries")
     max_reasks: int = Field(2, ge=0, le=5, description="re-asks when the answer fails validation")
     concurrency: int = Field(4, ge=1, le=64, description="stories summarized at once")
+    batch: bool = Field(
+        False,
+        description="send the day's story requests as one batch job (/v1/files + /v1/batches): about half "
+        "the price on OpenAI, answered within 24 h; needs an endpoint that offers batches and abstractive mode",
+    )
+    batch_poll_seconds: float = Field(30.0, gt=0, description="how often a run waiting for its batch checks it")
+    batch_max_wait_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="how long a run waits for its batch before it exits with code 7 (0: do not wait); "
+        "the next run for the same date collects the batch instead of submitting it again",
+    )
+    batch_reasks: Literal["direct", "batch"] = Field(
+        "direct", description="answers from a batch that fail validation are re-asked directly, or in a follow-up batch"
+    )
     json_mode: Literal["schema", "object", "none"] = Field(
         "schema", description="how to ask for JSON: JSON schema, JSON object mode, or prompt only"
     )

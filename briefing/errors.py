@@ -29,3 +29,7 @@ class LLMOutputInvalid(LLMError):
 
 class DeliveryError(BriefingError):
     """The digest could not be delivered (e.g. SMTP)."""
+
+
+class BatchPending(BriefingError):
+    """The run's batch job is not finished; the next run for the same date collects it (nothing is sent twice)."""

@@ -6,6 +6,7 @@ Only this module writes them.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import sqlite3
@@ -184,7 +185,30 @@ CREATE TABLE IF NOT EXISTS sends (
     recipients TEXT NOT NULL,
     sent_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    date TEXT NOT NULL,
+    model TEXT NOT NULL,
+    keys TEXT NOT NULL,
+    submitted REAL NOT NULL,
+    status TEXT NOT NULL,
+    collected REAL
+);
 """
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A batch job submitted for a digest: which requests (by cache key) it holds, its last status,
+    and when a run first collected its results (None: not yet)."""
+
+    id: str
+    date: str
+    model: str
+    keys: tuple[str, ...]
+    submitted: float
+    status: str
+    collected: float | None = None
 
 
 def _state_errors(method: Callable[Concatenate[State, P], R]) -> Callable[Concatenate[State, P], R]:
@@ -201,7 +225,7 @@ def _state_errors(method: Callable[Concatenate[State, P], R]) -> Callable[Concat
 
 
 class State:
-    """Daily-run state: runs, articles already reported, digests sent; and the run lock.
+    """Daily-run state: runs, articles already reported, digests sent, batches submitted; and the run lock.
 
     Its failures are BriefingErrors naming the file; the file is checked when opened, so a
     damaged state stops a run before any paid work.
@@ -290,6 +314,41 @@ class State:
             self._db.execute(
                 "INSERT INTO sends VALUES (?, ?, ?, ?)", (date, message_id, ", ".join(recipients), time.time())
             )
+
+    @_state_errors
+    def record_batch(self, batch_id: str, date: str, model: str, keys: list[str], status: str) -> BatchRecord:
+        """Remember a batch the moment it is submitted, so no later run submits its requests again."""
+        record = BatchRecord(batch_id, date, model, tuple(keys), time.time(), status)
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (batch_id, date, model, json.dumps(keys), record.submitted, status),
+            )
+        return record
+
+    @_state_errors
+    def batches(self, date: str, model: str) -> list[BatchRecord]:
+        """The batches submitted for this date's digest with this model, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, date, model, keys, submitted, status, collected FROM batches WHERE date = ? AND model = ? "
+            "ORDER BY submitted",
+            (date, model),
+        )
+        return [
+            BatchRecord(str(r[0]), str(r[1]), str(r[2]), tuple(json.loads(r[3])), float(r[4]), str(r[5]), r[6])
+            for r in rows
+        ]
+
+    @_state_errors
+    def update_batch(self, batch_id: str, status: str, collected: bool = False) -> None:
+        """Record a batch's latest status (in_progress, completed, expired, failed, cancelled...), and
+        that its results were collected (the first time only: answers collected again cost nothing)."""
+        with self._db:
+            self._db.execute("UPDATE batches SET status = ? WHERE id = ?", (status, batch_id))
+            if collected:
+                self._db.execute(
+                    "UPDATE batches SET collected = ? WHERE id = ? AND collected IS NULL", (time.time(), batch_id)
+                )
 
     def close(self) -> None:
         """Close the file."""

