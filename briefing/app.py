@@ -25,7 +25,7 @@ from briefing.errors import BatchPending, BriefingError, ConfigError, DeliveryEr
 from briefing.ledger import Ledger
 from briefing.llm import make_backend
 from briefing.llm.base import ChatBackend
-from briefing.llm.batch import BatchApi, BatchBackend, BatchJobs
+from briefing.llm.batch import BatchBackend
 from briefing.llm.cache import CachedBackend
 from briefing.llm.cost import CostCapped, require_prices
 from briefing.llm.openai_backend import OpenAIBackend
@@ -35,6 +35,7 @@ from briefing.paths import Paths
 from briefing.pipeline import News, Stages, Stopwatch, make_digest, prepare_stories, reported_items
 from briefing.prompts import Prompts
 from briefing.render import render_all
+from briefing.sources import check_sources
 from briefing.sources.context import ReadContext
 from briefing.store import EmbeddingCache, State, Store
 from briefing.summarizers import make_summarizer, summary_mode
@@ -93,11 +94,13 @@ def sources_of(given: list[str], config: Config) -> list[str | SourceSpec]:
     """The sources given, else the configured ones.
 
     Raises:
-        ConfigError: when there are none.
+        ConfigError: when there are none, or one can never be read (a path that does not exist,
+            a URL that is not http(s)): found before any work, so nothing is written.
     """
     sources: list[str | SourceSpec] = list(given) or list(config.input.sources)
     if not sources:
         raise ConfigError("no sources: give SOURCE arguments, or list them in input.sources in the config file")
+    check_sources(sources)
     return sources
 
 
@@ -255,9 +258,8 @@ def _make(
         with open_stages(config, paths, console, ledger) as stages:
             cached = CachedBackend(backend, store, on_problem=partial(ledger.note, "cache", None))
             if batch is not None and state is not None:
-                note = partial(ledger.note, "batch", None)
-                jobs = BatchJobs(BatchApi(config.llm), state, date, batch.model, config.llm, console, note)
-                batch.start(jobs, known=cached.has)
+                cap = backend if isinstance(backend, CostCapped) else None
+                batch.start(state, date, console, partial(ledger.note, "batch", None), known=cached.has, cap=cap)
             summarizer = make_summarizer(cached, config, Prompts(paths.prompts), batch=batch)
             digest = make_digest(sources, stages, summarizer, date, ledger, news)
     finally:

@@ -1,14 +1,20 @@
 """HTTP for sources, in one place: feeds and article pages.
 
-Timeouts that include a slow body, a size limit, bounded redirects, http/https only (also for
-redirects and links found in feeds), a clear User-Agent, conditional GET with stored validators,
-a concurrency limit per host, and retries for transient failures. Failures raise SourceError
-with a reason a person can act on; callers report it and go on.
+A deadline for each request that bounds the whole exchange (connecting, headers and body: a
+server that trickles one byte at a time is cut off when the time is up, not when it pauses), a
+size limit, bounded redirects, http/https only (also for redirects and links found in feeds), a
+clear User-Agent, conditional GET with stored validators, a concurrency limit per host, and
+retries for transient failures. Failures raise SourceError with a reason a person can act on;
+callers report it and go on.
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import logging
+import math
+import socket
 import threading
 import time
 import urllib.error
@@ -16,7 +22,9 @@ import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 from email.message import Message
+from functools import partial
 from http.client import HTTPException
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
@@ -24,6 +32,9 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from briefing.config import FetchConfig
 from briefing.errors import SourceError
 from briefing.store import CachedPage, HttpCache
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +67,125 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
+class _DeadlinePassed(TimeoutError):
+    """A request's time ran out; `received` says whether the server had begun to answer."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__("deadline passed")
+        self.received = received
+
+
+class _BoundedSocket:
+    """A connected socket whose every read waits only for what is left of its request's time.
+
+    http.client reads a response (status line, headers, body) through ``sock.makefile("rb")``;
+    that file reads through `recv_into` here, so the whole answer ends at the deadline however
+    slowly it trickles in. Everything else is the socket's own.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._files = 0
+        self._closed = False
+        self.received = 0
+
+    def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0) -> int:
+        """Read what has arrived, waiting no longer than the deadline."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlinePassed(self.received)
+        self._sock.settimeout(left)
+        try:
+            count = self._sock.recv_into(buffer, nbytes)
+        except TimeoutError:
+            raise _DeadlinePassed(self.received) from None
+        self.received += count
+        return count
+
+    def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
+        """A buffered reader over `recv_into` (http.client asks for exactly this)."""
+        self._files += 1
+        return io.BufferedReader(_BoundedReader(self))
+
+    def release(self) -> None:
+        """A file made by `makefile` was closed."""
+        self._files -= 1
+        if self._closed and not self._files:
+            self._sock.close()
+
+    def close(self) -> None:
+        """Close the socket once no file made from it is still open (like socket.socket)."""
+        self._closed = True
+        if not self._files:
+            self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _BoundedReader(io.RawIOBase):
+    """The raw file under a bounded socket's makefile."""
+
+    def __init__(self, sock: _BoundedSocket) -> None:
+        super().__init__()
+        self._socket = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        return self._socket.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self._socket.release()
+
+
+class _BoundedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, *, deadline: float, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()
+        # Duck-typed: http.client only sends on, reads from (makefile) and closes its socket.
+        self.sock = _BoundedSocket(self.sock, self.deadline)
+
+
+class _BoundedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, *, deadline: float, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()  # TCP, then TLS; the bound goes around the TLS socket
+        self.sock = _BoundedSocket(self.sock, self.deadline)
+
+
+class _TimedRequest(urllib.request.Request):
+    """A request that carries its deadline (time.monotonic) to the connection that serves it."""
+
+    def __init__(self, url: str, headers: dict[str, str], deadline: float) -> None:
+        super().__init__(url, headers=headers)
+        self.deadline = deadline
+
+
+def _deadline(request: urllib.request.Request) -> float:
+    return request.deadline if isinstance(request, _TimedRequest) else math.inf
+
+
+class _BoundedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_BoundedHTTPConnection, deadline=_deadline(req)), req)
+
+
+class _BoundedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(partial(_BoundedHTTPSConnection, deadline=_deadline(req)), req)
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Redirects are followed by Fetcher itself, so that each hop is checked and counted."""
 
@@ -69,7 +199,7 @@ class Fetcher:
     def __init__(self, config: FetchConfig, cache: HttpCache | None = None) -> None:
         self.config = config
         self.cache = cache
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = urllib.request.build_opener(_NoRedirect, _BoundedHTTPHandler, _BoundedHTTPSHandler)
         self._hosts: dict[str, threading.Semaphore] = defaultdict(lambda: threading.Semaphore(config.per_host))
         self._hosts_lock = threading.Lock()
         self.requests = 0
@@ -145,18 +275,23 @@ class Fetcher:
         raise SourceError(f"too many redirects (more than {self.config.max_redirects}) starting at {url}")
 
     def _get(self, url: str, headers: dict[str, str]) -> tuple[int, Message, bytes]:
-        request = urllib.request.Request(url, headers=headers)
-        deadline = time.monotonic() + self.config.timeout_seconds
+        """One request; its deadline, counted from when it gets its host slot, bounds the whole exchange."""
+        limit = self.config.timeout_seconds
         with self._host_slot(url):
             self.requests += 1
+            request = _TimedRequest(url, headers, time.monotonic() + limit)
             try:
-                with self._opener.open(request, timeout=self.config.timeout_seconds) as response:
-                    return response.status, response.headers, self._read(response, url, deadline)
+                with self._opener.open(request, timeout=limit) as response:
+                    return response.status, response.headers, self._read(response, url)
             except urllib.error.HTTPError as exc:
                 if exc.code in (301, 302, 303, 307, 308, 304):
                     return exc.code, exc.headers, b""
                 error = TransientError if exc.code in RETRY_STATUS else SourceError
                 raise error(f"HTTP {exc.code} {exc.reason} from {url}") from None
+            except _DeadlinePassed as exc:
+                if exc.received:  # it answered, too slowly: asking again would only take as long
+                    raise SourceError(f"{url} was too slow: not complete within {limit:g}s") from None
+                raise TransientError(f"no answer from {url} within {limit:g}s") from None
             except TimeoutError:
                 raise TransientError(f"no answer from {url} within {self.config.timeout_seconds:g}s") from None
             except urllib.error.URLError as exc:
@@ -167,7 +302,7 @@ class Fetcher:
             except (HTTPException, ConnectionError) as exc:
                 raise TransientError(f"connection to {url} failed: {type(exc).__name__}") from None
 
-    def _read(self, response: object, url: str, deadline: float) -> bytes:
+    def _read(self, response: object, url: str) -> bytes:
         length = getattr(response, "headers", {}).get("Content-Length")
         if length and length.isdigit() and int(length) > self.config.max_bytes:
             raise SourceError(f"{url} is {int(length)} bytes, over the limit of {self.config.max_bytes}")
@@ -180,6 +315,4 @@ class Fetcher:
             size += len(chunk)
             if size > self.config.max_bytes:
                 raise SourceError(f"{url} sent more than the limit of {self.config.max_bytes} bytes")
-            if time.monotonic() > deadline:
-                raise SourceError(f"{url} was too slow: not complete within {self.config.timeout_seconds:g}s")
             chunks.append(chunk)

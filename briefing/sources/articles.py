@@ -5,6 +5,7 @@ Shared by every reader; builds articles and rejections, reads and fetches nothin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,11 +13,13 @@ from briefing.config import InputConfig
 from briefing.dates import parse_date
 from briefing.models import Article, Rejection
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON's "\ud800" escapes: not text, and not encodable
+
 
 def _str_or_none(value: object) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = _SURROGATE.sub("\ufffd", str(value)).strip()
     return text or None
 
 
@@ -41,6 +44,8 @@ def article_from_mapping(
     text = record.get("text") if record.get("text") is not None else record.get("content")
     if not isinstance(text, str):
         return Rejection(art_id, "no 'text' field (a string) in the record", fetched_from)
+    broken = _SURROGATE.search(text) or _SURROGATE.search(str(record.get("title") or ""))
+    text = _SURROGATE.sub("\ufffd", text)
     title = _str_or_none(record.get("title")) or ""
     raw_date = record.get("published", record.get("date"))
     published = parse_date(raw_date)
@@ -56,6 +61,8 @@ def article_from_mapping(
     )
     if raw_date not in (None, "") and published is None:
         article.flags.append(f"unparseable date {raw_date!r} ignored")
+    if broken:
+        article.flags.append("invalid characters (lone UTF-16 surrogates) replaced with U+FFFD")
     return _check_size(article, limits)
 
 

@@ -24,12 +24,14 @@ from urllib.parse import urlsplit
 import feedparser
 
 from briefing.config import InputConfig, SourceSpec
+from briefing.dates import parse_date
 from briefing.errors import SourceError
 from briefing.fetch import check_url
 from briefing.models import Article, Rejection
 from briefing.sources.articles import article_from_mapping, parse_html_article
+from briefing.sources.base import failure, guarded
 from briefing.sources.context import ReadContext
-from briefing.sources.decode import decode_bytes
+from briefing.sources.decode import Decoded, decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".opml"})
 MAX_OPML_BYTES = 2_000_000
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF|RDF)[\s>]", re.IGNORECASE)
 _OPML_ROOT = re.compile(rb"<opml[\s>]", re.IGNORECASE)
+_XML_ENCODING = re.compile(r"""\A(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
 _BLOCK = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section", "article"}
 _SKIP = {"script", "style", "noscript"}
 
@@ -100,7 +103,7 @@ def _when(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
         if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            return parse_date(calendar.timegm(parsed))
     return None
 
 
@@ -129,52 +132,101 @@ def _damage(parsed: Any) -> str:
 
 @dataclass
 class _Entry:
-    """One feed entry on its way to an article: its record (article_from_mapping's fields), its flags."""
+    """One feed entry on its way to an article: its record (article_from_mapping's fields), flags, GUID."""
 
     record: dict[str, Any]
     flags: list[str]
+    guid: str
 
 
 def _entries(parsed: Any, outlet: str, language: str | None, where: str) -> tuple[list[_Entry], list[Rejection]]:
-    """The feed's entries as records, and a rejection for each entry repeating an earlier GUID."""
+    """The feed's entries as records, and a rejection for each entry repeating an earlier GUID (or failing)."""
     fetched_at = datetime.now(UTC)
     entries: list[_Entry] = []
     repeated: list[Rejection] = []
     seen: set[str] = set()
     for number, entry in enumerate(parsed.entries, start=1):
-        link = _safe_link(entry.get("link"))
-        guid = str(entry.get("id") or link or entry.get("title") or number)
-        article_id = f"{slug(outlet)}-{hashlib.sha1(guid.encode('utf-8')).hexdigest()[:10]}"
+        try:
+            made = _entry(entry, number, outlet, language, fetched_at)
+        except Exception as exc:  # an entry that breaks the reader is that entry's rejection
+            log.debug("entry %d of %s failed", number, where, exc_info=True)
+            repeated.append(Rejection(f"{slug(outlet)}-entry-{number}", f"entry {number}: {failure(exc)}", where))
+            continue
+        guid = made.guid
         if guid in seen:
+            article_id = made.record["id"]
             repeated.append(Rejection(article_id, f"duplicate GUID {guid!r} in the feed (entry {number})", where))
             continue
         seen.add(guid)
-        published = _when(entry)
-        record: dict[str, Any] = {
-            "id": article_id,
-            "title": html_to_text(entry.get("title", "") or ""),
-            "text": _content(entry),
-            "url": link,
-            "source": outlet,
-            "language": language,
-            "published": published.isoformat() if published else fetched_at.isoformat(),
-        }
-        flags = [] if published else ["no date in the feed; the fetch time is used"]
-        if entry.get("link") and not link:
-            flags.append(f"link {entry.get('link')!r} dropped: not http(s)")
-        entries.append(_Entry(record, flags))
+        entries.append(made)
     return entries, repeated
 
 
+def _entry(entry: Any, number: int, outlet: str, language: str | None, fetched_at: datetime) -> _Entry:
+    """One feed entry as a record for article_from_mapping, with its flags."""
+    link = _safe_link(entry.get("link"))
+    guid = str(entry.get("id") or link or entry.get("title") or number)
+    published = _when(entry)
+    record: dict[str, Any] = {
+        "id": f"{slug(outlet)}-{hashlib.sha1(guid.encode('utf-8')).hexdigest()[:10]}",
+        "title": html_to_text(entry.get("title", "") or ""),
+        "text": _content(entry),
+        "url": link,
+        "source": outlet,
+        "language": language,
+        "published": published.isoformat() if published else fetched_at.isoformat(),
+    }
+    flags = [] if published else ["no date in the feed; the fetch time is used"]
+    if entry.get("link") and not link:
+        flags.append(f"link {entry.get('link')!r} dropped: not http(s)")
+    return _Entry(record, flags, guid)
+
+
 def _entry_article(entry: _Entry, where: str, damage: str, limits: InputConfig) -> Article | Rejection:
-    """The article of one entry, flagged with the feed's damage (or rejected, the damage in the reason)."""
+    """The article of one entry, flagged with the feed's damage; a rejection keeps every flag in its reason
+    (a teaser left too short says why its page was not fetched)."""
     article_id = entry.record["id"]
-    item = article_from_mapping(entry.record, article_id, f"{where}#{article_id}", limits)
+    try:
+        item = article_from_mapping(entry.record, article_id, f"{where}#{article_id}", limits)
+    except Exception as exc:
+        return Rejection(article_id, f"unreadable entry: {failure(exc)}", f"{where}#{article_id}")
+    notes = entry.flags + ([damage] if damage else [])
     if isinstance(item, Article):
-        item.flags.extend(entry.flags + ([damage] if damage else []))
-    elif damage:
-        item.reason = f"{item.reason}; {damage}"
+        item.flags.extend(notes)
+    elif notes:
+        item.reason = "; ".join([item.reason, *notes])
     return item
+
+
+def as_utf8(body: bytes, charset: str | None = None) -> Decoded:
+    """An XML document (feed, OPML) re-encoded as UTF-8, its XML declaration saying so.
+
+    feedparser falls back to cp1252 in silence when an undeclared document is not UTF-8 (Polish
+    text came out as "Mo¿e"); decode_bytes reads it better, and flags the guess.
+    """
+    decoded = decode_bytes(body, charset)
+    text = _XML_ENCODING.sub(r'\1"utf-8"', decoded.text, count=1)
+    return Decoded(text, decoded.encoding, decoded.flag)
+
+
+def _xml_content_type(content_type: str) -> str:
+    """The content type to give feedparser for a document sniffed as a feed, now in UTF-8.
+
+    Without one, feedparser flags every feed fetched over HTTP as malformed ("no Content-type
+    specified"); a server's text/html for a real feed would do the same.
+    """
+    kind = content_type if "xml" in content_type else "application/xml"
+    return f"{kind}; charset=utf-8"
+
+
+@dataclass
+class _Document:
+    """What a source's location gave: the bytes, their final URL ('' for a file), and what the server said."""
+
+    body: bytes
+    base: str = ""
+    content_type: str = ""
+    charset: str | None = None
 
 
 class FeedReader:
@@ -196,37 +248,37 @@ class FeedReader:
         try:
             if is_url(location):
                 response = ctx.fetcher().fetch(location, conditional=True)
-                body, base, content_type = response.body, response.url, response.content_type
+                document = _Document(response.body, response.url, response.content_type, response.charset)
             else:
-                path = Path(location)
-                body, base, content_type = path.read_bytes(), "", ""
+                document = _Document(Path(location).read_bytes())
         except (SourceError, OSError) as exc:
             yield Rejection(location, f"cannot fetch: {exc}", location)
             return
-        kind = sniff(body, content_type)
+        kind = sniff(document.body, document.content_type)
         if kind == "opml":
             if depth > 0:
                 yield Rejection(location, "an OPML list inside an OPML list is not followed", location)
                 return
-            for child in self.opml_sources(body, spec, location):
+            for child in self.opml_sources(document, spec, location):
                 if isinstance(child, Rejection):
                     yield child
-                else:
-                    yield from self._read(child, ctx, depth + 1)
+                else:  # one subscription failing costs only that subscription
+                    yield from guarded(self._read(child, ctx, depth + 1), child.location, child.location)
         elif kind == "feed":
-            yield from self.feed_articles(body, base, spec, ctx)
+            yield from self.feed_articles(document, spec, ctx)
         elif is_url(location):
-            yield from self.page_article(body, base, spec, ctx)
+            yield from self.page_article(document, spec, ctx)
         else:
             yield Rejection(location, "not an RSS, Atom or OPML document", location)
 
-    def opml_sources(self, body: bytes, spec: SourceSpec, where: str) -> list[SourceSpec | Rejection]:
+    def opml_sources(self, document: _Document, spec: SourceSpec, where: str) -> list[SourceSpec | Rejection]:
         """The feeds an OPML list subscribes to (entity expansion and huge files refused)."""
+        body = document.body
         if len(body) > MAX_OPML_BYTES or b"<!ENTITY" in body[:4096]:
             return [Rejection(where, "OPML list too large or declares entities; refused", where)]
         try:
-            root = ET.fromstring(body)
-        except ET.ParseError as exc:
+            root = ET.fromstring(as_utf8(body, document.charset).text.encode("utf-8"))
+        except (ET.ParseError, SourceError) as exc:
             return [Rejection(where, f"malformed OPML: {exc}", where)]
         found: list[SourceSpec | Rejection] = []
         for outline in root.iter("outline"):
@@ -239,16 +291,22 @@ class FeedReader:
             found.append(Rejection(where, "the OPML list names no feed (no outline with xmlUrl)", where))
         return found
 
-    def feed_articles(
-        self, body: bytes, base: str, spec: SourceSpec, ctx: ReadContext
-    ) -> Iterator[Article | Rejection]:
+    def feed_articles(self, document: _Document, spec: SourceSpec, ctx: ReadContext) -> Iterator[Article | Rejection]:
         """Articles from a feed's entries; teasers completed from their pages when allowed."""
-        where = spec.location
-        parsed = feedparser.parse(body, response_headers={"content-location": base} if base else {})
+        where, base = spec.location, document.base
+        try:
+            decoded = as_utf8(document.body, document.charset)
+        except SourceError as exc:
+            yield Rejection(where, f"cannot read the feed: {exc}", where)
+            return
+        headers = {"content-type": _xml_content_type(document.content_type)}
+        if base:
+            headers["content-location"] = base
+        parsed = feedparser.parse(decoded.text.encode("utf-8"), response_headers=headers)
         if parsed.bozo and not parsed.entries:
             yield Rejection(where, f"malformed feed: {parsed.get('bozo_exception')}", where)
             return
-        damage = _damage(parsed)
+        damage = "; ".join(d for d in (_damage(parsed), decoded.flag) if d)
         if damage:
             log.info("%s: %s", where, damage)
         feed_title = html_to_text(parsed.feed.get("title", "") or "")
@@ -271,32 +329,39 @@ class FeedReader:
         for entry, text in zip(teasers, texts, strict=True):
             if isinstance(text, str) and len(text) > len(entry.record["text"]):
                 entry.record["text"] = text
-            elif isinstance(text, SourceError):
+            elif isinstance(text, str):
+                entry.flags.append("article page fetched, but it held no longer text; the feed's teaser is used")
+            else:
                 entry.flags.append(f"article page not fetched ({text}); the feed's teaser is used")
 
     def _page_text(self, url: str, ctx: ReadContext) -> str | SourceError:
-        """The main text of an article page, or the error that kept it away."""
+        """The main text of an article page, or the error that kept it away (never raises: it runs in a pool)."""
         import trafilatura  # deferred: heavy (lxml; ~0.3 s to import), and only HTML pages need it
 
         try:
             response = ctx.fetcher().fetch(url, conditional=False, reuse_hours=ctx.fetch.page_ttl_hours)
-            html, _ = decode_bytes(response.body)
+            html = decode_bytes(response.body, response.charset).text
+            text = trafilatura.extract(html, include_comments=False, include_tables=False)
         except SourceError as exc:
             return exc
-        text = trafilatura.extract(html, include_comments=False, include_tables=False)
+        except Exception as exc:
+            log.debug("article page %s failed", url, exc_info=True)
+            return SourceError(failure(exc))
         return str(text or "")
 
-    def page_article(self, body: bytes, url: str, spec: SourceSpec, ctx: ReadContext) -> Iterator[Article | Rejection]:
+    def page_article(self, document: _Document, spec: SourceSpec, ctx: ReadContext) -> Iterator[Article | Rejection]:
         """A single article page given by URL."""
+        url = document.base
         try:
-            html, _ = decode_bytes(body)
+            decoded = decode_bytes(document.body, document.charset)
         except SourceError as exc:
             yield Rejection(spec.location, f"cannot read the page: {exc}", spec.location)
             return
         article_id = f"{slug(urlsplit(url).netloc)}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}"
-        item = parse_html_article(html, article_id, spec.location, ctx.limits)
+        item = parse_html_article(decoded.text, article_id, spec.location, ctx.limits)
         if isinstance(item, Article):
             item.url = url
             item.source = spec.name or item.source or urlsplit(url).netloc
             item.declared_language = spec.language or item.declared_language
+            item.flags.extend([decoded.flag] if decoded.flag else [])
         yield item

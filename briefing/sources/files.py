@@ -14,6 +14,7 @@ from briefing.config import InputConfig, SourceSpec
 from briefing.errors import SourceError
 from briefing.models import Article, Rejection
 from briefing.sources.articles import article_from_mapping, parse_html_article
+from briefing.sources.base import failure, guarded
 from briefing.sources.context import ReadContext
 from briefing.sources.decode import decode_bytes
 
@@ -97,7 +98,10 @@ class FileReader:
         yield from self.read_file(Path(spec.location), ctx.limits)
 
     def read_file(self, path: Path, limits: InputConfig) -> Iterator[Article | Rejection]:
-        """Every article in one file; an unreadable file is one rejection with its reason."""
+        """Every article in one file; an unreadable file is one rejection with its reason.
+
+        An encoding that had to be guessed is flagged on every article of the file.
+        """
         where = str(path)
         suffix = path.suffix.lower()
         if suffix not in SUFFIXES:
@@ -111,11 +115,18 @@ class FileReader:
             size = path.stat().st_size
             if size > limits.max_file_bytes:
                 raise SourceError(f"file too large ({size} bytes, limit {limits.max_file_bytes})")
-            text, encoding = decode_bytes(path.read_bytes())
+            decoded = decode_bytes(path.read_bytes())
         except (OSError, SourceError) as exc:
             yield Rejection(path.stem, f"cannot read file: {exc}", where)
             return
-        log.debug("%s decoded as %s", where, encoding)
+        log.debug("%s decoded as %s", where, decoded.encoding)
+        for item in guarded(self._parse(decoded.text, path, limits), path.stem, where):
+            if decoded.flag and isinstance(item, Article):
+                item.flags.append(decoded.flag)
+            yield item
+
+    def _parse(self, text: str, path: Path, limits: InputConfig) -> Iterator[Article | Rejection]:
+        where, suffix = str(path), path.suffix.lower()
         if suffix in TEXT_SUFFIXES:
             yield parse_text_article(text, path.stem, where, limits)
         elif suffix in HTML_SUFFIXES:
@@ -131,6 +142,9 @@ class FileReader:
         except json.JSONDecodeError as exc:
             yield Rejection(path.stem, f"invalid JSON: {exc}", str(path))
             return
+        except Exception as exc:  # a RecursionError from deep nesting, say: this file's, not the run's
+            yield Rejection(path.stem, f"unreadable JSON: {failure(exc)}", str(path))
+            return
         if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
             data = data["articles"]
         if isinstance(data, Mapping):
@@ -139,16 +153,27 @@ class FileReader:
             yield Rejection(path.stem, "JSON must be a list of article objects", str(path))
             return
         for number, record in enumerate(data, start=1):
-            yield article_from_mapping(record, f"{path.stem}-{number}", f"{path}#{number}", limits)
+            yield _record(record, f"{path.stem}-{number}", f"{path}#{number}", limits)
 
     def _read_jsonl(self, text: str, path: Path, limits: InputConfig) -> Iterator[Article | Rejection]:
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            default_id = f"{path.stem}-{number}"
+            default_id, where = f"{path.stem}-{number}", f"{path}:{number}"
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield Rejection(default_id, f"line {number}: invalid JSON ({exc.msg})", f"{path}:{number}")
+                yield Rejection(default_id, f"line {number}: invalid JSON ({exc.msg})", where)
                 continue
-            yield article_from_mapping(record, default_id, f"{path}:{number}", limits)
+            except Exception as exc:  # a RecursionError from deep nesting, say: this line's alone
+                yield Rejection(default_id, f"line {number}: unreadable JSON ({failure(exc)})", where)
+                continue
+            yield _record(record, default_id, where, limits)
+
+
+def _record(record: Any, default_id: str, where: str, limits: InputConfig) -> Article | Rejection:
+    """One JSON record's article; a record that breaks the builder is its own rejection."""
+    try:
+        return article_from_mapping(record, default_id, where, limits)
+    except Exception as exc:
+        return Rejection(default_id, f"unreadable record: {failure(exc)}", where)
