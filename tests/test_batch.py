@@ -14,14 +14,16 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 
 from briefing.app import RunOutcome, daily_run
 from briefing.cli import EXIT_BATCH_PENDING, EXIT_OK, main
 from briefing.config import Config, load_config
 from briefing.console import Console
-from briefing.errors import BatchPending, ConfigError
+from briefing.errors import BatchPending, BriefingError, ConfigError
 from briefing.llm.batch import Answer, read_results, request_line
+from briefing.llm.cost import CostCapped
 from briefing.models import Usage
 from briefing.paths import Paths
 from briefing.store import State
@@ -156,6 +158,41 @@ def test_a_resumed_run_asks_what_is_new_since_directly_so_it_ends_with_a_digest(
     assert use_server.chat_calls == 2  # the rover story and the overview
 
 
+def test_a_batch_whose_record_was_lost_is_found_on_the_endpoint_not_submitted_again(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_batch = State.record_batch
+
+    def disk_full(self: State, *args: Any, **kwargs: Any) -> Any:
+        raise BriefingError(f"the disk holding {self.path} is full")
+
+    monkeypatch.setattr(State, "record_batch", disk_full)
+    with pytest.raises(BriefingError, match="disk"):
+        batch_run(tmp_path)
+    monkeypatch.setattr(State, "record_batch", record_batch)
+    assert recorded(tmp_path) == [] and use_server.batch_creates == 1
+    stream = io.StringIO()
+    assert_every_story_summarized(batch_run(tmp_path, Console(stream=stream)))
+    assert "batch batch_1 already holds these requests" in stream.getvalue()
+    assert use_server.batch_creates == 1 and use_server.chat_calls == 1
+    assert recorded(tmp_path) == [("batch_1", "completed", "collected")]
+
+
+def test_with_a_cost_cap_only_what_fits_it_is_batched(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CostCapped, "estimate", lambda self, request: 1.0)  # USD, whatever the request
+    prices = {"price_prompt_per_mtok": 0.01, "price_completion_per_mtok": 0.01}
+    outcome = batch_run(tmp_path, max_cost_usd=2.5, **prices)
+    assert len(use_server.batch_inputs["batch_1"]) == 2  # a batch is paid when submitted: $2 of $2.50
+    [said] = batch_notes(outcome)
+    assert "1 of 3 request(s) were not batched" in said and "llm.max_cost_usd=$2.5" in said
+    # The third story and the overview are asked directly, the cap deciding call by call (the
+    # batch's real cost, at these prices, left room for both).
+    assert use_server.chat_calls == 2
+    assert_every_story_summarized(outcome)
+
+
 # What a batch did not answer is asked directly.
 
 
@@ -192,6 +229,21 @@ def test_a_batch_the_endpoint_no_longer_knows_is_asked_directly(use_server: Scri
     assert use_server.batch_creates == 1 and use_server.chat_calls == len(outcome.digest.stories) + 1
     assert "does not know the batch" in batch_notes(outcome)[0]
     assert recorded(tmp_path)[0][1] == "unknown"
+
+
+def test_a_batch_cancelled_on_the_endpoint_gives_what_it_answered_and_the_rest_is_asked_directly(
+    use_server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    use_server.script_batch(BatchScript(polls=5, answered=1))
+    with pytest.raises(BatchPending):
+        batch_run(tmp_path, batch_max_wait_seconds=0)
+    # Someone gives up on it (the endpoint's dashboard, or the API), then the next run comes.
+    openai.OpenAI(base_url=use_server.base_url, api_key="sk-test").batches.cancel("batch_1")
+    outcome = batch_run(tmp_path)
+    assert_every_story_summarized(outcome)
+    stories = len(outcome.digest.stories)
+    assert use_server.batch_creates == 1 and use_server.chat_calls == stories - 1 + 1
+    assert "batch batch_1 cancelled" in batch_notes(outcome)[0]
 
 
 def test_an_endpoint_without_batches_is_asked_directly(use_server: ScriptedOpenAI, tmp_path: Path) -> None:

@@ -14,10 +14,18 @@ validate them like any answer (and the response cache keeps the valid ones), so 
 reads a summary. What a batch did not answer (a failed line; a batch that expired, failed or was
 cancelled; an endpoint without batches) is asked directly. Answers that fail validation are
 re-asked directly, or with llm.batch_reasks = "batch" in one follow-up batch per round.
+
+A batch is paid when it is submitted, so with llm.max_cost_usd only the requests whose worst case
+fits what is left of the cap go into it (the rest are asked directly, where the cap decides call
+by call). Each batch carries its date and a digest of its requests as metadata: a run that finds
+such a batch on the endpoint but not in the state file (the process died, or the state write
+failed, between the endpoint's answer and the record) records and collects it instead of
+submitting the same requests again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -36,6 +44,7 @@ from briefing.console import Console
 from briefing.errors import BatchPending, LLMError
 from briefing.llm import retry
 from briefing.llm.base import ChatRequest, ChatResult
+from briefing.llm.cost import CostCapped
 from briefing.llm.openai_backend import OpenAIBackend, answer_text, get_client, retrying
 from briefing.models import Usage
 from briefing.store import BatchRecord, State
@@ -132,6 +141,15 @@ class BatchApi:
             ),
         )
 
+    def find(self, metadata: dict[str, str]) -> Batch | None:
+        """A recent batch carrying exactly this metadata; None when there is none or listing fails."""
+        try:
+            recent = self._call("list recent batches", lambda: self.client.batches.list(limit=100).data)
+        except LLMError as exc:
+            log.debug("cannot look for an unrecorded batch: %s", exc)
+            return None
+        return next((batch for batch in recent if batch.metadata == metadata), None)
+
     def retrieve(self, batch_id: str) -> Batch | None:
         """The batch as the endpoint sees it now; None when the endpoint does not know it (HTTP 404)."""
         try:
@@ -169,6 +187,8 @@ class BatchJobs:
         config: LLMConfig,
         console: Console,
         note: Callable[[str], None],
+        body: Callable[[ChatRequest], dict[str, Any]],
+        cap: CostCapped | None = None,
     ) -> None:
         self.api = api
         self.state = state
@@ -177,30 +197,35 @@ class BatchJobs:
         self.config = config
         self.console = console
         self.note = note  # problems, for the run report
+        self.body = body  # a request's chat completion body, as the direct backend would send it
+        self.cap = cap
 
-    def answer(self, bodies: dict[str, dict[str, Any]], resuming: bool = False) -> dict[str, Answer]:
-        """Answers for these requests (cache key -> request body) from this date's batches.
+    def answer(self, wanted: dict[str, ChatRequest], first_round: bool = False) -> dict[str, Answer]:
+        """Answers for these requests (by cache key) from this date's batches.
 
         Batches already recorded for the date are collected; the requests none of them holds are
-        submitted as a new batch, except with `resuming` (the day's first requests): a run that
-        collects an earlier run's batch asks what is new since then directly, so a run that does
-        not wait (--no-wait) ends with a digest even when the sources keep changing. What no batch
-        answers is left out (the caller asks it directly).
+        submitted as a new batch. For the day's first requests (`first_round`), a run that collects
+        an earlier run's batch asks what is new since then directly, so a run that does not wait
+        (--no-wait) ends with a digest even when the sources keep changing, and a new batch holds
+        only what fits llm.max_cost_usd (a follow-up round's requests were each let through by the
+        cap already). What no batch answers is left out (the caller asks it directly).
 
         Raises:
             BatchPending: when a batch is still unfinished once llm.batch_max_wait_seconds are over.
         """
-        records = [b for b in self.state.batches(self.date, self.model) if not bodies.keys().isdisjoint(b.keys)]
-        held = {key for b in records for key in b.keys} & bodies.keys()
+        records = [b for b in self.state.batches(self.date, self.model) if not wanted.keys().isdisjoint(b.keys)]
+        held = {key for b in records for key in b.keys} & wanted.keys()
         if records:
             self.console.info(
                 f"{len(held)} request(s) are in {len(records)} batch(es) already submitted for {self.date} "
                 f"({', '.join(b.id for b in records)}): collecting them, not submitting again"
             )
-        fresh = {key: body for key, body in bodies.items() if key not in held}
-        if fresh and records and resuming:
+        fresh = {key: request for key, request in wanted.items() if key not in held}
+        if first_round and records and fresh:
             self.console.info(f"{len(fresh)} request(s) new since then are asked directly")
             fresh = {}
+        if first_round:
+            fresh = self.within_cap(fresh)
         if fresh:
             submitted = self.submit(fresh)
             if submitted is not None:
@@ -208,18 +233,47 @@ class BatchJobs:
         batches = self.wait(records)
         answers: dict[str, Answer] = {}
         for record in records:
-            answers.update(self.collect(record, batches.get(record.id), bodies.keys()))
+            answers.update(self.collect(record, batches.get(record.id), wanted.keys()))
         return answers
 
-    def submit(self, bodies: dict[str, dict[str, Any]]) -> BatchRecord | None:
-        """Submit the requests as one batch and record it; None when the endpoint refuses (they go direct)."""
-        lines = [request_line(key, body) for key, body in bodies.items()]
+    def within_cap(self, wanted: dict[str, ChatRequest]) -> dict[str, ChatRequest]:
+        """The requests whose worst case fits what is left of llm.max_cost_usd, in rank order."""
+        if self.cap is None or not wanted:
+            return wanted
+        left = self.cap.cap_usd - self.cap.spent - self.cap.held
+        kept: dict[str, ChatRequest] = {}
+        for key, request in wanted.items():
+            cost = self.cap.estimate(request)
+            if cost <= left:
+                kept[key] = request
+                left -= cost
+        if len(kept) < len(wanted):
+            self.note(
+                f"{len(wanted) - len(kept)} of {len(wanted)} request(s) were not batched: a batch is paid when it is "
+                f"submitted, and their worst case would pass llm.max_cost_usd=${self.cap.cap_usd:g}; they were asked "
+                "directly, within the cap"
+            )
+        return kept
+
+    def submit(self, wanted: dict[str, ChatRequest]) -> BatchRecord | None:
+        """Submit the requests as one batch and record it; None when the endpoint refuses (they go direct).
+
+        A batch for exactly these requests that the endpoint has but the state file lacks is
+        recorded and collected instead.
+        """
+        digest = hashlib.sha256("\n".join(sorted(wanted)).encode()).hexdigest()
+        metadata = {"briefing_date": self.date, "briefing_requests": digest}
+        found = self.api.find(metadata)
+        if found is not None:
+            self.console.info(f"batch {found.id} already holds these requests (its run stopped before recording it)")
+            return self.state.record_batch(found.id, self.date, self.model, list(wanted), found.status)
+        lines = [request_line(key, self.body(request)) for key, request in wanted.items()]
         try:
-            batch = self.api.submit(lines, {"briefing_date": self.date})
+            batch = self.api.submit(lines, metadata)
         except LLMError as exc:
             self.note(f"the batch could not be submitted ({exc}); its {len(lines)} request(s) were asked directly")
             return None
-        record = self.state.record_batch(batch.id, self.date, self.model, list(bodies), batch.status)
+        record = self.state.record_batch(batch.id, self.date, self.model, list(wanted), batch.status)
         self.console.info(f"batch {batch.id} submitted: {len(lines)} request(s), recorded in {self.state.path}")
         return record
 
@@ -368,9 +422,19 @@ class BatchBackend:
         self._flushing = False
         self._pending: str | None = None
 
-    def start(self, jobs: BatchJobs, known: Callable[[ChatRequest], bool]) -> None:
-        """Bind the run's batches, and what the response cache already answers (never batched)."""
-        self.jobs = jobs
+    def start(
+        self,
+        state: State,
+        date: str,
+        console: Console,
+        note: Callable[[str], None],
+        known: Callable[[ChatRequest], bool],
+        cap: CostCapped | None = None,
+    ) -> None:
+        """Begin a run: its batches are recorded in `state` for `date`; `note` reports problems;
+        `known` says what the response cache answers (never batched); `cap` is llm.max_cost_usd."""
+        api = BatchApi(self.config)
+        self.jobs = BatchJobs(api, state, date, self.model, self.config, console, note, self.direct.body, cap)
         self.known = known
 
     def gather(self, requests: list[ChatRequest]) -> None:
@@ -381,7 +445,7 @@ class BatchBackend:
         """
         wanted = {request.cache_key(self.model): request for request in requests if not self.known(request)}
         if wanted:
-            self._ask(wanted, resuming=True)
+            self._ask(wanted, first_round=True)
         if self.follow_up and len(requests) > self.max_concurrency:
             log.warning("%d stories exceed %d calls at once: re-asks go directly", len(requests), self.max_concurrency)
         elif self.follow_up:
@@ -410,11 +474,11 @@ class BatchBackend:
         with self._direct:
             return self.direct.complete(request)
 
-    def _ask(self, wanted: dict[str, ChatRequest], resuming: bool = False) -> None:
+    def _ask(self, wanted: dict[str, ChatRequest], first_round: bool = False) -> None:
         """Answers for these requests from batches, kept until asked for."""
         if self.jobs is None:
             raise LLMError("batch mode was not started for this run (BatchBackend.start)")
-        answers = self.jobs.answer({key: self.direct.body(request) for key, request in wanted.items()}, resuming)
+        answers = self.jobs.answer(wanted, first_round)
         with self._round:
             self.asked.update(wanted)
             self.answers.update(answers)

@@ -113,7 +113,7 @@ class ScriptedOpenAI(LocalServer):
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.batch_inputs: dict[str, list[dict[str, Any]]] = {}  # batch id -> its request lines
-        self.batch_log: list[str] = []  # "upload", "create", "retrieve", "cancel", "content", in order
+        self.batch_log: list[str] = []  # "upload", "create", "retrieve", "list", "cancel", "content", in order
         self._scripts: dict[str, BatchScript] = {}
         self._lock = threading.Lock()
         super().__init__(self._handler())
@@ -225,6 +225,13 @@ class ScriptedOpenAI(LocalServer):
                 self._end(batch_id, script.end)
             return 200, dict(batch)
 
+    def list_batches(self) -> tuple[int, dict[str, Any]]:
+        """GET /batches: every batch, newest first (one page)."""
+        with self._lock:
+            self.batch_log.append("list")
+            data = [dict(b) for b in reversed(self.batches.values())]
+        return 200, {"object": "list", "data": data, "has_more": False}
+
     def cancel_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
         """POST /batches/{id}/cancel: the batch is 'cancelling' until its next check."""
         with self._lock:
@@ -296,6 +303,8 @@ class ScriptedOpenAI(LocalServer):
                     self._send_bytes(status, data, "application/octet-stream")
                 elif match := re.fullmatch(r"/v1/batches/([^/]+)", path):
                     self._send(*self._json(outer.retrieve_batch(match.group(1))))
+                elif path.split("?")[0] == "/v1/batches":
+                    self._send(*self._json(outer.list_batches()))
                 else:
                     self._send(404, json.dumps({"error": {"message": "not found"}}), {})
 
