@@ -233,6 +233,7 @@ def summarize_stories(
     total = CallStats()
     items: list[StoryDigest] = []
     bar = console.progress("summarizing stories", len(stories))
+
     def summarize(story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
         title = one_line(story.articles[0].title)[:60]
         bar.start(f"story {rank} ({len(story.articles)} articles, {', '.join(story.languages)}): {title}")
