@@ -25,6 +25,7 @@ import pytest
 from briefing.cli import main
 from tests.support.data import CORPUS, DATA
 from tests.support.openai_server import Reply, ScriptedOpenAI
+from tests.support.smtp import Inbox, smtp_server
 
 MATRIX = json.loads((DATA / "fault_matrix.json").read_text(encoding="utf-8"))
 CASES = {case["name"]: case for case in MATRIX["cases"]}
@@ -120,14 +121,35 @@ def check_report(digest: dict[str, Any], expected: list[dict[str, str]]) -> None
         elif "warning" in entry:
             texts = [w["note"] for w in report["warnings"]]
             pattern = entry["warning"]
+        elif "flag" in entry:
+            texts = [flag for r in report["articles"] for flag in r["flags"]]
+            pattern = entry["flag"]
         else:
             texts = [r["reason"] or "" for r in report["articles"] if r["status"] == entry["status"]]
             pattern = entry["reason"]
         assert any(re.search(pattern, t, re.IGNORECASE | re.DOTALL) for t in texts), (pattern, texts)
 
 
-def run(sources: list[str], out: Path) -> int:
-    return main(["run", *sources, "--out", str(out), "--date", DATE, "-q"])
+def run(sources: list[str], out: Path, *extra: str) -> int:
+    return main(["run", *sources, "--out", str(out), "--date", DATE, "-q", *extra])
+
+
+@contextmanager
+def mail_server(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox | None]:
+    """The case's SMTP server, and the settings that send the digest to it; nothing without `email`."""
+    if "email" not in case:
+        yield None
+        return
+    inbox = Inbox(**case["email"])
+    with smtp_server(inbox) as port:
+        for key, value in {
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "SECURITY": "plain",
+            "TO": "desk@example.org",
+        }.items():
+            monkeypatch.setenv(f"BRIEFING_EMAIL_{key}", value)
+        yield inbox
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -157,11 +179,18 @@ def test_fault(
 
     started = time.monotonic()
     fault = case.get("cache")
-    if fault:
-        with damaged(isolated_env / "cache" / fault["file"], fault["fault"]):
-            code = run(sources, out)
-    else:
-        code = run(sources, out)
+    with mail_server(case, monkeypatch) as inbox:
+        send = ["--send"] if inbox is not None else []
+        if fault:
+            with damaged(isolated_env / "cache" / fault["file"], fault["fault"]):
+                code = run(sources, out, *send)
+        else:
+            code = run(sources, out, *send)
+        if inbox is not None:
+            assert len(inbox.messages) == case["emails_received"]
+            if "resend_exit" in case:  # what the run's message suggests must not send a second copy
+                assert main(["send", str(out / DATE), "-q"]) in case["resend_exit"]
+                assert len(inbox.messages) == case["emails_after_resend"]
     seconds = time.monotonic() - started
     err = capsys.readouterr().err
 

@@ -24,10 +24,11 @@ USER, PASSWORD = "digest-bot", "s3cret-Ünïcode-pw"
 class Inbox:
     """An aiosmtpd handler that keeps what it receives; can drop the connection instead."""
 
-    def __init__(self, drop: bool = False) -> None:
+    def __init__(self, drop: bool = False, quit: str | None = "221 Bye") -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Any] = []
         self.drop = drop
+        self.quit = quit  # the answer to QUIT; None drops the connection instead
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.drop:
@@ -37,6 +38,11 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 Message accepted"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.quit is None:
+            server.transport.abort()  # no answer at all: the connection is gone
+        return self.quit or "221 Bye"
 
 
 def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
