@@ -7,7 +7,6 @@ with an error, or drops the connection. The send must count, and `briefing send`
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from briefing.delivery import build_message, send
 from briefing.digest_json import dumps
 from briefing.errors import DeliveryError
 from briefing.models import Article, Digest, RunReport, Sentence, Story, StoryDigest, StorySummary
+from tests.support.servers import free_port
 
 TO = ["ana@example.org", "ben@example.org"]
 
@@ -47,12 +47,6 @@ class Server:
         if self.quit is None:
             server.transport.abort()  # no answer at all: the connection is gone
         return self.quit or "221 Bye"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
