@@ -27,6 +27,8 @@ from tests.conftest import EXAMPLES, SEEDS, read_digest
 
 pytestmark = [
     pytest.mark.slow,
+    # A minute or two each on 2 quiet cores; several times that when other work shares them.
+    pytest.mark.timeout(1200),
     pytest.mark.skipif(not local_available(Config()), reason="the [local] extra (embedded model) is not installed"),
 ]
 DATE = "2026-11-23"
