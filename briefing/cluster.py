@@ -10,8 +10,9 @@ shared names weigh more, as their words cannot match). For an article in
 a language the fast embedder does not know (Finnish, Swedish, Czech...), the fallback embedder (e5,
 about 100 languages) embeds it and its likely partners, and the e5-fitted model scores those pairs;
 without one, a model fitted without the cosine scores them from words, names and figures.
-Candidate pairs come from embedding nearest neighbours and from shared rare entities, so the work
-grows with the number of articles, not its square.
+Candidate pairs come from embedding nearest neighbours and from sharing two or more rare names or
+figures (one shared name gives no names evidence), and are scored in bulk (briefing.sparse), so the
+work grows with the number of articles, not its square (bench/day_bench.py measures it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hashlib
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -30,7 +31,8 @@ from briefing.config import ClusterConfig, ScoreWeights
 from briefing.embed import Embedder
 from briefing.entities import EntityIndex, extract
 from briefing.models import Article
-from briefing.words import WordVector, cosine, word_vector
+from briefing.sparse import SparseRows, pair_sums
+from briefing.words import word_vector
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,18 @@ log = logging.getLogger(__name__)
 # stops chains (A~B, B~C) from gluing unrelated stories together.
 AVERAGE_LINK_RATIO = 0.75
 ROW_CHUNK = 1024
+BLOCK_CELLS = 8_000_000  # similarities computed at once in the neighbour search
+PAIR_CHUNK = 200_000  # candidate pairs scored at once
+COSINE_CHUNK = 8192  # pairs whose embeddings are gathered at once (2 x 16 MB at 512 dimensions)
 # The mean link between two groups is estimated from at most this many members of each,
 # spread evenly, so a merge costs the same however large the groups grow.
 LINK_SAMPLE = 8
 # Entities named by more articles than this are too common to propose candidate pairs.
 MAX_BLOCKING_DF = 50
+# Articles sharing fewer rare entities than this are not paired by them (their names evidence is 0).
+MIN_SHARED_ENTITIES = 2
+# The fallback embedder embeds at most this many partners of each article the main one cannot read.
+FALLBACK_PARTNERS = 16
 # The model for pairs without an embedding cosine (a language the embedder does not know).
 NO_EMBEDDING = "names"
 
@@ -89,15 +98,17 @@ class ClusterInput:
     embeddable: np.ndarray
     entities: EntityIndex
     days: np.ndarray
-    words: list[WordVector]
+    words: SparseRows  # each article's lead as a word vector (briefing.words), one row each
     languages: list[str]
     # Vectors from the fallback embedder for articles the main one cannot read and their
-    # likely partners (articles sharing a rare name or figure with them); zero rows elsewhere.
+    # likely partners (articles sharing rare names or figures with them); zero rows elsewhere.
     second: np.ndarray
     has_second: np.ndarray
     second_key: str | None = None
     # Pair evidence kept across clusterings of the same articles (the benchmark's refits); None: off.
     memo: dict[tuple[int, int], dict[str, float]] | None = None
+    # Pairs sharing MIN_SHARED_ENTITIES rare names or figures (codes, see candidate_pairs).
+    entity_pairs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def lead(article: Article, chars: int) -> str:
@@ -111,7 +122,7 @@ def prepare(
     """Embed leads, weigh their words and extract entities for every article.
 
     With a fallback embedder, articles in languages the main embedder does not know (and the
-    articles sharing a rare name or figure with them) are embedded by the fallback too.
+    articles sharing rare names or figures with them) are embedded by the fallback too.
     """
     embeddable = np.array([(a.language or "") in embedder.languages for a in articles], dtype=bool)
     leads = [lead(a, config.lead_chars) for a in articles]
@@ -120,37 +131,59 @@ def prepare(
     vectors = np.zeros((len(articles), dims), dtype=np.float32)
     if encoded.size:
         vectors[embeddable] = encoded
-    entities = EntityIndex([extract(f"{a.title}\n{a.text}") for a in articles])
+    entities = EntityIndex(extract(f"{a.title}\n{a.text}") for a in articles)
+    entity_pairs, shared = entities.shared_pairs(_max_df(len(articles)), MIN_SHARED_ENTITIES)
     days = np.array([a.published.timestamp() / 86400 if a.published else np.nan for a in articles])
-    words = [word_vector(text, a.language) for text, a in zip(leads, articles, strict=True)]
+    words = SparseRows.build((word_vector(text, a.language) for text, a in zip(leads, articles, strict=True)), {})
     languages = [a.language or "" for a in articles]
-    second, has_second = _embed_unread(leads, languages, embeddable, entities, fallback)
+    second, has_second = _embed_unread(leads, languages, embeddable, (entity_pairs, shared), fallback)
     key = fallback.key if fallback is not None else None
-    return ClusterInput(vectors, embeddable, entities, days, words, languages, second, has_second, key)
+    return ClusterInput(
+        vectors, embeddable, entities, days, words, languages, second, has_second, key, entity_pairs=entity_pairs
+    )
 
 
 def _embed_unread(
-    leads: list[str], languages: list[str], embeddable: np.ndarray, entities: EntityIndex, fallback: Embedder | None
+    leads: list[str],
+    languages: list[str],
+    embeddable: np.ndarray,
+    entity_pairs: tuple[np.ndarray, np.ndarray],
+    fallback: Embedder | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fallback vectors for articles the main embedder cannot read and their likely partners.
+
+    The partners are the articles an unread one shares rare names or figures with (entity_pairs:
+    codes and how many entities each pair shares), the only pairs it is scored in, as it has no
+    neighbours by the main embedding: at most FALLBACK_PARTNERS of them, those sharing the most,
+    as the fallback costs about 15 times the main embedder an article.
 
     Returns:
         The vectors (zero rows where none) and a mask of the rows that have one.
     """
-    has_second = np.zeros(len(leads), dtype=bool)
-    second = np.zeros((len(leads), 1), dtype=np.float32)
+    n = len(leads)
+    has_second = np.zeros(n, dtype=bool)
+    second = np.zeros((n, 1), dtype=np.float32)
     if fallback is None:
         return second, has_second
-    unread = {i for i, ok in enumerate(embeddable) if not ok and languages[i] in fallback.languages}
-    if not unread:
+    readable = np.array([language in fallback.languages for language in languages], dtype=bool)
+    unread = ~embeddable & readable
+    if not unread.any():
         return second, has_second
-    wanted = set(unread)
-    for members in entities.postings(_max_df(len(leads))):
-        if unread.intersection(members):
-            wanted.update(members)
-    rows = sorted(i for i in wanted if languages[i] in fallback.languages)
+    codes, shared = entity_pairs
+    first, other = np.divmod(codes, max(n, 1))
+    # Each pair seen from its unread side (from both when both are unread), best partners first.
+    left, right = unread[first], unread[other]
+    owner = np.concatenate([first[left], other[right]])
+    partner = np.concatenate([other[left], first[right]])
+    strength = np.concatenate([shared[left], shared[right]])
+    order = np.lexsort((partner, -strength, owner))
+    owner, partner = owner[order], partner[order]
+    rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
+    wanted = unread.copy()
+    wanted[partner[rank < FALLBACK_PARTNERS]] = True
+    rows = np.flatnonzero(wanted & readable)
     encoded = fallback.encode([leads[i] for i in rows])
-    second = np.zeros((len(leads), encoded.shape[1]), dtype=np.float32)
+    second = np.zeros((n, encoded.shape[1]), dtype=np.float32)
     second[rows] = encoded
     has_second[rows] = True
     return second, has_second
@@ -162,10 +195,11 @@ def _max_df(n: int) -> int:
 
 
 FEATURES = ("cosine", "words", "names", "figure_conflict", "cross_language", "cross_names")
+KINDS = ("main", "second", "names")  # which evidence a pair has, as Scorer.kinds numbers them
 
 
 class Scorer:
-    """The probability that two articles report one event."""
+    """The probability that two articles report one event, for one pair or many at once."""
 
     def __init__(
         self, data: ClusterInput, config: ClusterConfig, embedder_key: str, models: Models | None = None
@@ -173,6 +207,7 @@ class Scorer:
         self.data = data
         self.config = config
         self.models = models or models_for(config, embedder_key, data.second_key)
+        self.language = np.unique(np.array(data.languages, dtype=object), return_inverse=True)[1].ravel()
 
     def features(self, i: int, j: int) -> dict[str, float]:
         """The evidence about one pair, by name (cosine is NaN when either has no embedding)."""
@@ -184,70 +219,97 @@ class Scorer:
         return self._features(i, j)
 
     def _features(self, i: int, j: int) -> dict[str, float]:
+        found = self.feature_arrays(np.array([i]), np.array([j]))
+        return {name: float(values[0]) for name, values in found.items()}
+
+    def feature_arrays(self, first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
+        """The evidence about many pairs (first[p], second[p]), by name, an array each."""
         data = self.data
-        kind = self.kind(i, j)
-        vectors = data.vectors if kind == "main" else data.second
-        names = data.entities.similarity(i, j)
-        cross = float(data.languages[i] != data.languages[j])
+        kinds = self.kinds(first, second)
+        cosine = np.full(len(first), math.nan)
+        for kind, vectors in ((0, data.vectors), (1, data.second)):
+            rows = np.flatnonzero(kinds == kind)
+            for start in range(0, len(rows), COSINE_CHUNK):  # two gathered blocks of vectors at a time
+                part = rows[start : start + COSINE_CHUNK]
+                cosine[part] = np.einsum("ij,ij->i", vectors[first[part]], vectors[second[part]])
+        words = pair_sums(data.words, first, second, [(data.words.values, data.words.values)])[0]
+        names, conflict = data.entities.evidence(first, second)
+        cross = (self.language[first] != self.language[second]).astype(np.float64)
         return {
-            "cosine": float(vectors[i] @ vectors[j]) if kind != "names" else math.nan,
-            "words": cosine(data.words[i], data.words[j]),
+            "cosine": cosine,
+            "words": words,
             "names": names,
-            "figure_conflict": float(data.entities.figures_conflict(i, j)),
+            "figure_conflict": conflict.astype(np.float64),
             "cross_language": cross,
             "cross_names": cross * names,
         }
 
+    def kinds(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which evidence each pair has, as an index into KINDS: main embeddings, the fallback's, or
+        names and words only."""
+        data = self.data
+        main = data.embeddable[first] & data.embeddable[second]
+        fallback = data.has_second[first] & data.has_second[second] & ("second" in self.models)
+        return np.where(main, 0, np.where(fallback, 1, 2))
+
     def kind(self, i: int, j: int) -> str:
         """Which evidence a pair has: main embeddings, the fallback's, or names and words only."""
-        data = self.data
-        if data.embeddable[i] and data.embeddable[j]:
-            return "main"
-        if data.has_second[i] and data.has_second[j] and "second" in self.models:
-            return "second"
-        return "names"
+        return KINDS[int(self.kinds(np.array([i]), np.array([j]))[0])]
 
-    def model(self, i: int, j: int) -> Fitted:
-        """The fitted model that scores this pair."""
-        return self.models[self.kind(i, j)]
+    def probabilities(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The probability that each pair reports one event, and the threshold its model links at."""
+        found = self.feature_arrays(first, second)
+        kinds = self.kinds(first, second)
+        values = np.zeros(len(first))
+        thresholds = np.zeros(len(first))
+        for number, name in enumerate(KINDS):
+            mask = kinds == number
+            if name in self.models and mask.any():
+                model = self.models[name]
+                values[mask] = probabilities({k: v[mask] for k, v in found.items()}, model.weights)
+                thresholds[mask] = model.threshold
+        gap = np.abs(self.data.days[first] - self.data.days[second])
+        values[gap > self.config.max_days_apart] = 0.0  # NaN (unknown date) compares False: no veto
+        return values, thresholds
 
     def __call__(self, i: int, j: int) -> float:
-        gap = abs(self.data.days[i] - self.data.days[j])
-        if gap > self.config.max_days_apart:  # NaN (unknown date) compares False: no veto
-            return 0.0
-        return probability(self.features(i, j), self.model(i, j).weights)
+        return float(self.probabilities(np.array([i]), np.array([j]))[0][0])
 
 
-def probability(features: dict[str, float], weights: ScoreWeights) -> float:
-    """The logistic model: 1 / (1 + exp(-(bias + sum of weight x feature))); NaN features count 0."""
-    z = weights.bias + sum(getattr(weights, k) * v for k, v in features.items() if not math.isnan(v))
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+def probabilities(features: dict[str, np.ndarray], weights: ScoreWeights) -> np.ndarray:
+    """The logistic model, 1 / (1 + exp(-(bias + sum of weight x feature))), for many pairs; NaN features count 0."""
+    total = np.zeros(len(next(iter(features.values()))))
+    for name, values in features.items():
+        total = total + np.where(np.isnan(values), 0.0, getattr(weights, name) * values)
+    z = np.clip(weights.bias + total, -60.0, 60.0)
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return result
 
 
 def candidate_pairs(data: ClusterInput, config: ClusterConfig) -> np.ndarray:
-    """Pairs worth scoring: embedding neighbours, and articles sharing a rare entity.
+    """Pairs worth scoring: embedding neighbours, and articles sharing rare entities.
 
     Returns:
         Sorted unique codes i * n + j (i < j), 8 bytes a pair, so 50,000 articles fit in memory.
     """
     n = len(data.vectors)
-    parts: list[np.ndarray] = []
+    parts: list[np.ndarray] = [data.entity_pairs]
     rows = np.flatnonzero(data.embeddable)
     k = min(config.neighbors, len(rows) - 1)
     if k > 0:
         matrix = data.vectors[rows]
-        for start in range(0, len(rows), ROW_CHUNK):
-            block = matrix[start : start + ROW_CHUNK] @ matrix.T
-            for offset in range(block.shape[0]):
-                block[offset, start + offset] = -np.inf
-            nearest = rows[np.argpartition(-block, k - 1, axis=1)[:, :k]]
-            mine = np.repeat(rows[start : start + block.shape[0]], k)
+        # A block of similarities and its argpartition indices (4 + 8 bytes a cell) stay near
+        # 100 MB however many articles there are: 1,024 rows at 8,000 articles, 160 at 50,000.
+        chunk = max(16, min(ROW_CHUNK, BLOCK_CELLS // len(rows)))
+        for start in range(0, len(rows), chunk):
+            block = matrix[start : start + chunk] @ matrix.T
+            height = block.shape[0]
+            block[np.arange(height), np.arange(start, start + height)] = -np.inf  # not its own neighbour
+            np.negative(block, out=block)
+            nearest = rows[np.argpartition(block, k - 1, axis=1)[:, :k]]
+            mine = np.repeat(rows[start : start + height], k)
             parts.append(_codes(mine, nearest.ravel(), n))
-    for members in data.entities.postings(_max_df(n)):
-        first, second = np.triu_indices(len(members), 1)
-        ids = np.asarray(members, dtype=np.int64)
-        parts.append(_codes(ids[first], ids[second], n))
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(parts))
 
 
 def _codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -265,9 +327,43 @@ def spread(group: list[int]) -> list[int]:
     return [group[int(k * step)] for k in range(LINK_SAMPLE)]
 
 
-def mean_link(score: Scorer, left: list[int], right: list[int]) -> float:
-    """Mean similarity over every pair across two groups."""
-    return sum(score(a, b) for a in left for b in right) / (len(left) * len(right))
+class Links:
+    """Every candidate pair's probability, and those of other pairs as they are asked for."""
+
+    def __init__(self, score: Scorer, codes: np.ndarray) -> None:
+        self.score = score
+        self.n = len(score.data.vectors)
+        self.codes = codes
+        self.values = np.zeros(len(codes))
+        self.thresholds = np.zeros(len(codes))
+        for start in range(0, len(codes), PAIR_CHUNK):
+            first, second = np.divmod(codes[start : start + PAIR_CHUNK], self.n)
+            part = slice(start, start + len(first))
+            self.values[part], self.thresholds[part] = score.probabilities(first, second)
+
+    def strongest(self) -> list[tuple[float, float, int, int]]:
+        """(probability, threshold, i, j) of the pairs that reach their threshold, strongest first."""
+        linked = np.flatnonzero(self.values >= self.thresholds)
+        first, second = np.divmod(self.codes[linked], self.n)
+        values, thresholds = self.values[linked], self.thresholds[linked]
+        order = np.lexsort((second, first, -values))
+        columns = (values[order], thresholds[order], first[order], second[order])
+        return list(zip(*(c.tolist() for c in columns), strict=True))
+
+    def mean(self, left: list[int], right: list[int]) -> float:
+        """Mean probability over every pair across two groups (each pair scored as (lower, higher))."""
+        a = np.repeat(np.array(left), len(right))
+        b = np.tile(np.array(right), len(left))
+        codes = np.minimum(a, b) * self.n + np.maximum(a, b)
+        place = np.minimum(np.searchsorted(self.codes, codes), max(len(self.codes) - 1, 0))
+        known = self.codes[place] == codes if len(self.codes) else np.zeros(len(codes), dtype=bool)
+        values = np.where(known, self.values[place] if len(self.codes) else 0.0, 0.0)
+        unknown = np.flatnonzero(~known)
+        if len(unknown):
+            first, second = np.divmod(codes[unknown], self.n)
+            values[unknown] = self.score.probabilities(first, second)[0]
+        total: float = sum(values.tolist())
+        return total / (len(left) * len(right))
 
 
 def cluster_indices(
@@ -285,24 +381,28 @@ def cluster_indices(
         Groups of article indices; every index appears in exactly one group.
     """
     n = len(data.vectors)
-    score = Scorer(data, config, embedder_key, models)
-    scored = []
-    for code in candidate_pairs(data, config).tolist():
-        i, j = divmod(code, n)
-        value = score(i, j)
-        if value >= score.model(i, j).threshold:
-            scored.append((value, i, j))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    links = Links(Scorer(data, config, embedder_key, models), candidate_pairs(data, config))
     group_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    for _, i, j in scored:
+    # Mean links of groups that did not merge, by (group, size) of both: groups only grow, so two
+    # groups of the same sizes are the same groups, and the many links between two large groups
+    # that stay apart cost one mean, not one each.
+    apart: dict[tuple[int, int, int, int], float] = {}
+    for value, threshold, i, j in links.strongest():
         gi, gj = group_of[i], group_of[j]
         if gi == gj:
             continue
         left, right = members[gi], members[gj]
-        mean = mean_link(score, spread(left), spread(right))
-        if mean < score.model(i, j).threshold * AVERAGE_LINK_RATIO:
+        state = (gi, len(left), gj, len(right))
+        if len(left) == len(right) == 1:
+            mean = value  # two lone articles: their mean link is the link itself
+        elif state in apart:
+            mean = apart[state]
+        else:
+            mean = links.mean(spread(left), spread(right))
+        if mean < threshold * AVERAGE_LINK_RATIO:
             log.debug("not merging groups of %d and %d: mean link %.3f", len(left), len(right), mean)
+            apart[state] = mean
             continue
         keep, drop = (gi, gj) if len(left) >= len(right) else (gj, gi)
         for m in members[drop]:

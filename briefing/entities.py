@@ -7,11 +7,13 @@ Names survive translation ("Erik Meijer", "OpenAI"); so do specific figures ("30
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from importlib import resources
 
+import numpy as np
 import regex
+
+from briefing.sparse import SparseRows, pair_sums
 
 # A run of capitalised words ("Mark Zuckerberg", "Scale AI"), allowing inner connectors like "&".
 _NAME = regex.compile(r"\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*(?:[ ](?:\p{Lu}[\p{L}\p{M}\p{N}'’.&-]*|&))*")
@@ -102,22 +104,49 @@ def _looks_like_acronym(key: str, text: str) -> bool:
 
 
 class EntityIndex:
-    """IDF weights over a corpus of entity sets, and the similarity they give."""
+    """IDF weights over a corpus of entity sets, and the similarity they give.
 
-    def __init__(self, entity_sets: Sequence[set[str]]) -> None:
-        self.sets = list(entity_sets)
-        df: Counter[str] = Counter()
-        for keys in self.sets:
-            df.update(keys)
-        n = max(len(self.sets), 1)
-        self.df = df
+    The sets are read one at a time and kept as rows of entity ids (briefing.sparse), so the
+    index of fifty thousand articles takes tens of megabytes, and pairs are compared in bulk.
+    """
+
+    def __init__(self, entity_sets: Iterable[set[str]]) -> None:
+        vocabulary: dict[str, int] = {}
+        self.table = SparseRows.build(({key: 1.0 for key in keys} for keys in entity_sets), vocabulary)
+        n = max(len(self.table), 1)
+        self.df = np.bincount(self.table.ids, minlength=self.table.width)
         # Keys in a large share of the corpus are common words (German nouns, weekdays, the
         # country everyone writes about), not evidence that two articles tell one story.
         common = max(COMMON_MIN_DF, COMMON_SHARE * n)
-        self.weight = {k: 0.0 if c > common else math.log((n + 1) / (c + 0.5)) + 1.0 for k, c in df.items()}
-        self.totals = [sum(self.weight[k] for k in keys) for keys in self.sets]
-        self.counts = [sum(1 for k in keys if self.weight[k] > 0) for keys in self.sets]
-        self.numbers = [{k for k in keys if k.startswith("#")} for keys in self.sets]
+        weight = np.array([0.0 if c > common else math.log((n + 1) / (c + 0.5)) + 1.0 for c in self.df.tolist()])
+        is_number = np.array([key.startswith("#") for key in vocabulary], dtype=bool)
+        self.vocabulary, self.key_weights = vocabulary, weight
+        ids = self.table.ids
+        self.weight = weight[ids]  # per entry of the table
+        self.rare = (self.weight > 0).astype(np.float64)
+        self.number = is_number[ids].astype(np.float64)
+        self.ones = np.ones(len(ids))
+        self.totals = self.table.row_sums(self.weight)
+        self.counts = self.table.row_sums(self.rare)
+        self.figures = self.table.row_sums(self.number)
+
+    def weight_of(self, key: str) -> float:
+        """A key's IDF weight (0 for keys too common to count); 0 for a key no article names."""
+        number = self.vocabulary.get(key)
+        return 0.0 if number is None else float(self.key_weights[number])
+
+    def evidence(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """similarity and figures_conflict of many pairs at once."""
+        shared, common, numbers = pair_sums(
+            self.table, first, second, [(self.weight, self.ones), (self.rare, self.ones), (self.number, self.ones)]
+        )
+        fewer = np.minimum(self.counts[first], self.counts[second])
+        smaller = np.minimum(self.totals[first], self.totals[second])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            overlap = shared / smaller * fewer / (fewer + NAME_PRIOR)
+        names = np.where(common >= 2, overlap, 0.0)
+        figures = (self.figures[first] >= MIN_FIGURES) & (self.figures[second] >= MIN_FIGURES) & (numbers == 0)
+        return names, figures
 
     def figures_conflict(self, i: int, j: int) -> bool:
         """True when both articles quote several figures and share none of them.
@@ -125,8 +154,7 @@ class EntityIndex:
         Reports of one event repeat its figures (the 14%, the 200 jobs) in every language;
         two articles about the same company but different events usually do not.
         """
-        a, b = self.numbers[i], self.numbers[j]
-        return len(a) >= MIN_FIGURES and len(b) >= MIN_FIGURES and not (a & b)
+        return bool(self.evidence(np.array([i]), np.array([j]))[1][0])
 
     def similarity(self, i: int, j: int) -> float:
         """Weighted overlap of two articles' entities, in [0, 1].
@@ -136,21 +164,48 @@ class EntityIndex:
         smaller article offers few keys (NAME_PRIOR). IDF weights keep names every article
         mentions from counting for much; fewer than two shared keys is 0.
         """
-        a, b = self.sets[i], self.sets[j]
-        if not a or not b:
-            return 0.0
-        common = [k for k in a & b if self.weight[k] > 0]
-        if len(common) < 2:
-            return 0.0
-        shared = sum(self.weight[k] for k in common)
-        fewer = min(self.counts[i], self.counts[j])
-        return shared / min(self.totals[i], self.totals[j]) * fewer / (fewer + NAME_PRIOR)
+        return float(self.evidence(np.array([i]), np.array([j]))[0][0])
 
-    def postings(self, max_df: int) -> Iterable[list[int]]:
-        """For each entity seen in 2..max_df articles, the articles naming it."""
-        index: dict[str, list[int]] = {}
-        for i, keys in enumerate(self.sets):
-            for key in keys:
-                if 1 < self.df[key] <= max_df:
-                    index.setdefault(key, []).append(i)
-        return index.values()
+    def postings(self, max_df: int) -> list[np.ndarray]:
+        """For each entity seen in 2..max_df articles, the articles naming it (in order)."""
+        ids = self.table.ids
+        rows = np.repeat(np.arange(len(self.table)), self.table.lengths())
+        df = self.df[ids]
+        blocking = (df > 1) & (df <= max_df)
+        ids, rows = ids[blocking], rows[blocking]
+        order = np.argsort(ids, kind="stable")
+        ids, rows = ids[order], rows[order]
+        return np.split(rows, np.flatnonzero(np.diff(ids)) + 1) if len(ids) else []
+
+    def shared_pairs(self, max_df: int, min_shared: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of articles that share at least `min_shared` entities seen in 2..max_df articles.
+
+        Returns:
+            Sorted codes i * n + j (i < j), as cluster.candidate_pairs uses them, and how many
+            such entities each pair shares.
+        """
+        n = len(self.table)
+        postings = self.postings(max_df)
+        none = np.zeros(0, dtype=np.int64)
+        if not postings:
+            return none, none
+        # The same pairs counted article by article: each article's postings joined, so no list
+        # of every (article, partner, entity) is ever made.
+        members = np.concatenate(postings)
+        sizes = np.array([len(p) for p in postings])
+        entity_of = np.repeat(np.arange(len(postings)), sizes)
+        by_article = np.argsort(members, kind="stable")
+        article_entities = np.split(entity_of[by_article], np.searchsorted(members[by_article], np.arange(1, n)))
+        starts = np.cumsum(sizes) - sizes
+        codes, shared = [none], [none]
+        for i, entities in enumerate(article_entities):
+            if len(entities) < min_shared:
+                continue
+            lengths = sizes[entities]
+            spans = np.arange(lengths.sum()) + np.repeat(starts[entities] - (np.cumsum(lengths) - lengths), lengths)
+            partners = members[spans]
+            partners, counts = np.unique(partners[partners > i], return_counts=True)
+            enough = counts >= min_shared
+            codes.append(i * n + partners[enough].astype(np.int64))
+            shared.append(counts[enough])
+        return np.concatenate(codes), np.concatenate(shared)

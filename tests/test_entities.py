@@ -32,6 +32,6 @@ def test_common_keys_carry_no_weight() -> None:
     sets[0] |= {"shared a", "shared b"}
     sets[1] |= {"shared a", "shared b"}
     index = EntityIndex(sets)
-    assert index.weight["montag"] == 0.0
+    assert index.weight_of("montag") == 0.0
     assert index.similarity(0, 1) > 0
     assert index.similarity(2, 3) == 0.0  # only the common word in common
