@@ -105,3 +105,13 @@ def test_progress_says_which_story_is_being_summarized_before_it_is_done() -> No
     )
     bar.advance("ok")
     assert "summarizing stories: 1/2 (ok)" in stream.getvalue() and "left" in stream.getvalue()
+
+
+def test_a_capped_digest_still_reports_every_article(use_server: ScriptedOpenAI, isolated_env: Path) -> None:
+    full = daily_run([str(CORPUS)], load_config(None, {"digest": {"out_dir": isolated_env / "all"}}), date=DATE)
+    config = load_config(None, {"digest": {"out_dir": isolated_env / "out", "max_stories": 1}})
+    capped = daily_run([str(CORPUS)], config, date=DATE)
+    assert len(capped.digest.stories) == 1 < len(full.digest.stories)
+    assert len(capped.digest.report.articles) == len(full.digest.report.articles)
+    below = [r for r in capped.digest.report.articles if "below digest.max_stories=1" in (r.reason or "")]
+    assert below and all(r.status == "rejected" for r in below)
