@@ -10,9 +10,10 @@ shared names weigh more, as their words cannot match). For an article in
 a language the fast embedder does not know (Finnish, Swedish, Czech...), the fallback embedder (e5,
 about 100 languages) embeds it and its likely partners, and the e5-fitted model scores those pairs;
 without one, a model fitted without the cosine scores them from words, names and figures.
-Candidate pairs come from embedding nearest neighbours and from sharing two or more rare names or
-figures (one shared name gives no names evidence), and are scored in bulk (briefing.sparse), so the
-work grows with the number of articles, not its square (bench/day_bench.py measures it).
+Candidate pairs come from embedding nearest neighbours (briefing.neighbours) and from sharing two
+or more rare names or figures (one shared name gives no names evidence), and are scored in bulk
+(briefing.sparse); only the neighbour search compares every pair of leads, a matrix product
+(bench/day_bench.py measures how the whole grows).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from briefing.config import ClusterConfig, ScoreWeights
 from briefing.embed import Embedder
 from briefing.entities import EntityIndex, extract
 from briefing.models import Article
+from briefing.neighbours import neighbour_pairs
 from briefing.sparse import SparseRows, pair_sums
 from briefing.words import word_vector
 
@@ -39,8 +41,6 @@ log = logging.getLogger(__name__)
 # Merging two groups needs their mean link to reach this share of the threshold, which
 # stops chains (A~B, B~C) from gluing unrelated stories together.
 AVERAGE_LINK_RATIO = 0.75
-ROW_CHUNK = 1024
-BLOCK_CELLS = 8_000_000  # similarities computed at once in the neighbour search
 PAIR_CHUNK = 200_000  # candidate pairs scored at once
 COSINE_CHUNK = 8192  # pairs whose embeddings are gathered at once (2 x 16 MB at 512 dimensions)
 # The mean link between two groups is estimated from at most this many members of each,
@@ -295,20 +295,8 @@ def candidate_pairs(data: ClusterInput, config: ClusterConfig) -> np.ndarray:
     n = len(data.vectors)
     parts: list[np.ndarray] = [data.entity_pairs]
     rows = np.flatnonzero(data.embeddable)
-    k = min(config.neighbors, len(rows) - 1)
-    if k > 0:
-        matrix = data.vectors[rows]
-        # A block of similarities and its argpartition indices (4 + 8 bytes a cell) stay near
-        # 100 MB however many articles there are: 1,024 rows at 8,000 articles, 160 at 50,000.
-        chunk = max(16, min(ROW_CHUNK, BLOCK_CELLS // len(rows)))
-        for start in range(0, len(rows), chunk):
-            block = matrix[start : start + chunk] @ matrix.T
-            height = block.shape[0]
-            block[np.arange(height), np.arange(start, start + height)] = -np.inf  # not its own neighbour
-            np.negative(block, out=block)
-            nearest = rows[np.argpartition(block, k - 1, axis=1)[:, :k]]
-            mine = np.repeat(rows[start : start + height], k)
-            parts.append(_codes(mine, nearest.ravel(), n))
+    mine, nearest = neighbour_pairs(data.vectors[rows], config.neighbors)
+    parts.append(_codes(rows[mine], rows[nearest], n))
     return np.unique(np.concatenate(parts))
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from briefing import cluster, dedupe, sparse
+from briefing import cluster, dedupe, neighbours, sparse
 from briefing.cluster import ClusterInput, Links, Scorer, candidate_pairs, prepare
 from briefing.config import ClusterConfig
 from briefing.embed import USE_LANGUAGES
@@ -143,7 +143,7 @@ def test_the_neighbour_search_finds_the_same_pairs_in_any_block_size(monkeypatch
     config = ClusterConfig(neighbors=5)
     data = prepare(articles(90), config, Scrambled())
     whole = candidate_pairs(data, config)
-    monkeypatch.setattr(cluster, "BLOCK_CELLS", 90 * 16)  # 16 rows a block
+    monkeypatch.setattr(neighbours, "BLOCK_CELLS", 90 * 16)  # 16 rows a block
     assert candidate_pairs(data, config).tolist() == whole.tolist()
 
 
