@@ -34,6 +34,7 @@ class CallStats:
     calls: int = 0
     cache_hits: int = 0
     usage: Usage = field(default_factory=Usage)
+    batch_usage: Usage = field(default_factory=Usage)  # the part of `usage` billed at llm.batch_price_share
     retries: int = 0
     reasks: int = 0
     checks: CheckTally = field(default_factory=CheckTally)
@@ -43,6 +44,7 @@ class CallStats:
         self.calls += other.calls
         self.cache_hits += other.cache_hits
         self.usage.add(other.usage)
+        self.batch_usage.add(other.batch_usage)
         self.retries += other.retries
         self.reasks += other.reasks
         self.checks.add(other.checks)
@@ -95,6 +97,8 @@ def ask(backend: ChatBackend, request: ChatRequest, stats: CallStats, parse: Cal
     else:
         stats.calls += 1
         stats.usage.add(result.usage)
+        if result.price_share != 1.0:
+            stats.batch_usage.add(result.usage)
     stats.retries += result.retries
     value = parse(result.text)
     result.keep()

@@ -61,6 +61,13 @@ class LLMConfig(_Section):
         description="how long a run waits for its batch before it exits with code 7 (0: do not wait); "
         "the next run for the same date collects the batch instead of submitting it again",
     )
+    batch_price_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of the direct price a batch answer is billed at (OpenAI: half), for the report's "
+        "cost and llm.max_cost_usd",
+    )
     batch_reasks: Literal["direct", "batch"] = Field(
         "direct", description="answers from a batch that fail validation are re-asked directly, or in a follow-up batch"
     )

@@ -276,6 +276,12 @@ def reported_items(digest: Digest) -> list[tuple[str, str, str | None]]:
 
 
 def estimate_cost(config: Config, stats: CallStats, backend: ChatBackend) -> float | None:
-    """USD cost of the run's tokens: 0 for the embedded model, else by configured or known prices."""
+    """USD cost of the run's tokens: 0 for the embedded model, else by configured or known prices.
+
+    Batch answers are billed at llm.batch_price_share of the price.
+    """
     price = prices(config.llm, backend.local)
-    return None if price is None else round(cost_of(stats.usage, price), 6)
+    if price is None:
+        return None
+    discount = (1 - config.llm.batch_price_share) * cost_of(stats.batch_usage, price)
+    return round(cost_of(stats.usage, price) - discount, 6)

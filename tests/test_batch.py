@@ -183,13 +183,33 @@ def test_with_a_cost_cap_only_what_fits_it_is_batched(
 ) -> None:
     monkeypatch.setattr(CostCapped, "estimate", lambda self, request: 1.0)  # USD, whatever the request
     prices = {"price_prompt_per_mtok": 0.01, "price_completion_per_mtok": 0.01}
-    outcome = batch_run(tmp_path, max_cost_usd=2.5, **prices)
+    outcome = batch_run(tmp_path, max_cost_usd=2.5, batch_price_share=1.0, **prices)
     assert len(use_server.batch_inputs["batch_1"]) == 2  # a batch is paid when submitted: $2 of $2.50
     [said] = batch_notes(outcome)
     assert "1 of 3 request(s) were not batched" in said and "llm.max_cost_usd=$2.5" in said
     # The third story and the overview are asked directly, the cap deciding call by call (the
     # batch's real cost, at these prices, left room for both).
     assert use_server.chat_calls == 2
+    assert_every_story_summarized(outcome)
+
+
+def test_batch_answers_count_at_the_batch_share_of_the_price(
+    use_server: ScriptedOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prices = {"price_prompt_per_mtok": 1000.0, "price_completion_per_mtok": 1000.0}
+    cost: dict[float, float | None] = {}
+    for share in (0.0, 0.5, 1.0):
+        monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / f"cache-{share}"))  # nothing answered from cache
+        cost[share] = batch_run(tmp_path / str(share), batch_price_share=share, **prices).digest.report.cost_usd
+    assert cost[0.0] is not None and cost[0.5] is not None and cost[1.0] is not None
+    assert 0 < cost[0.0] < cost[0.5] < cost[1.0]  # share 0: only the overview, asked directly, is paid
+    assert cost[0.5] == pytest.approx((cost[0.0] + cost[1.0]) / 2, abs=1e-6)
+    # With a cap, the batch is sized by the share: at half price all three stories fit $2.50.
+    monkeypatch.setattr(CostCapped, "estimate", lambda self, request: 1.0)  # USD, whatever the request
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(tmp_path / "cache-capped"))
+    calls = use_server.chat_calls
+    outcome = batch_run(tmp_path / "capped", max_cost_usd=2.5, **prices)
+    assert batch_notes(outcome) == [] and use_server.chat_calls == calls + 1  # only the overview asked directly
     assert_every_story_summarized(outcome)
 
 

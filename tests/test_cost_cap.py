@@ -70,3 +70,17 @@ def test_a_cap_without_known_prices_stops_before_any_work(use_server: ScriptedOp
     with pytest.raises(ConfigError, match="price_prompt_per_mtok"):
         run_day([CORPUS], isolated_env / "out", llm={"max_cost_usd": 1.0})
     assert use_server.chat_calls == 0 and not (isolated_env / "out").exists()
+
+
+def test_an_answer_a_batch_already_bought_is_never_refused_and_counts_at_its_share(
+    llm_server: ScriptedOpenAI,
+) -> None:
+    backend = capped(llm_server, cap=1.0)
+    other = ChatRequest(messages=(("user", "Something else."),), temperature=0.2, max_tokens=500)
+    backend.prepaid(REQUEST.cache_key("m"), Usage(10_000, 2_000), share=0.5)  # $1.20 at full price
+    assert backend.spent == pytest.approx(0.6)
+    backend.cap_usd = 0.6  # nothing left
+    backend.complete(REQUEST)  # paid already: passed on, not charged again
+    assert backend.spent == pytest.approx(0.6)
+    with pytest.raises(CostCapReached):
+        backend.complete(other)

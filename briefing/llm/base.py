@@ -51,6 +51,9 @@ def _nothing() -> None:
 class ChatResult:
     """What came back: the text, the tokens it cost, and whether the cache answered.
 
+    `price_share` is the share of the direct price the answer is billed at (a batch answer's is
+    llm.batch_price_share).
+
     `keep` is called once the answer has passed validation (briefing.asking.ask): only then may a
     cache remember it, so a broken answer is never replayed to later runs.
     """
@@ -60,6 +63,7 @@ class ChatResult:
     cached: bool = False
     retries: int = 0
     keep: Callable[[], None] = _nothing
+    price_share: float = 1.0
 
 
 class ChatBackend(Protocol):

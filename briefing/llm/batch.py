@@ -234,6 +234,10 @@ class BatchJobs:
         answers: dict[str, Answer] = {}
         for record in records:
             answers.update(self.collect(record, batches.get(record.id), wanted.keys()))
+        if first_round and self.cap is not None:  # a follow-up round's requests are charged as calls
+            for key, answer in answers.items():
+                usage = Usage() if answer.paid_before else answer.usage  # an earlier run paid for it
+                self.cap.prepaid(key, usage, self.config.batch_price_share)
         return answers
 
     def within_cap(self, wanted: dict[str, ChatRequest]) -> dict[str, ChatRequest]:
@@ -243,7 +247,7 @@ class BatchJobs:
         left = self.cap.cap_usd - self.cap.spent - self.cap.held
         kept: dict[str, ChatRequest] = {}
         for key, request in wanted.items():
-            cost = self.cap.estimate(request)
+            cost = self.cap.estimate(request) * self.config.batch_price_share
             if cost <= left:
                 kept[key] = request
                 left -= cost
@@ -470,7 +474,8 @@ class BatchBackend:
             if answer is None and self._stories and key not in self.asked:
                 answer = self._wait_for_follow_up(key, request)
         if answer is not None:
-            return ChatResult(text=answer.text, usage=answer.usage, cached=answer.paid_before)
+            share = self.config.batch_price_share
+            return ChatResult(text=answer.text, usage=answer.usage, cached=answer.paid_before, price_share=share)
         with self._direct:
             return self.direct.complete(request)
 

@@ -4,7 +4,9 @@ Prices are USD per million tokens (prompt, answer): `llm.price_prompt_per_mtok` 
 `llm.price_completion_per_mtok` when set, else the table of well-known hosted models below; the
 embedded model costs nothing. With `llm.max_cost_usd` set, each call is priced before it is sent
 (its prompt tokens counted, the whole answer room assumed) and refused when that would pass what
-is left; in-flight calls hold their estimate until their real usage is known.
+is left; in-flight calls hold their estimate until their real usage is known. A batch answer is
+billed at `llm.batch_price_share` of the price, and once a batch has answered a request, passing
+that answer on is never refused (it is paid when the batch is submitted).
 """
 
 from __future__ import annotations
@@ -80,6 +82,14 @@ class CostCapped:
         self.held = 0.0  # USD estimated for calls in flight
         self.refused = 0
         self._lock = threading.Lock()
+        self._paid: set[str] = set()  # cache keys of answers bought outside complete (by a batch)
+
+    def prepaid(self, key: str, usage: Usage, share: float) -> None:
+        """An answer a batch bought for the request with cache key `key`: its cost (`share` of the
+        price) counts now, and passing it on later is never refused."""
+        with self._lock:
+            self.spent += cost_of(usage, self.price) * share
+            self._paid.add(key)
 
     def estimate(self, request: ChatRequest) -> float:
         """The most this call can cost: its prompt counted, the whole answer room used."""
@@ -93,6 +103,10 @@ class CostCapped:
         Raises:
             CostCapReached: without sending anything, when it does not.
         """
+        with self._lock:
+            paid = request.cache_key(self.model) in self._paid
+        if paid:
+            return self.backend.complete(request)  # refusing it would save nothing
         estimate = self.estimate(request)
         with self._lock:
             left = self.cap_usd - self.spent - self.held
@@ -106,7 +120,7 @@ class CostCapped:
         spent = 0.0  # a call that got no answer is not billed by the endpoints we know
         try:
             result = self.backend.complete(request)
-            spent = cost_of(result.usage, self.price)
+            spent = cost_of(result.usage, self.price) * result.price_share
             return result
         finally:
             with self._lock:
