@@ -83,4 +83,6 @@ def test_an_answer_a_batch_already_bought_is_never_refused_and_counts_at_its_sha
     backend.complete(REQUEST)  # paid already: passed on, not charged again
     assert backend.spent == pytest.approx(0.6)
     with pytest.raises(CostCapReached):
+        backend.complete(REQUEST)  # the batch bought one answer: asking again is a new call
+    with pytest.raises(CostCapReached):
         backend.complete(other)

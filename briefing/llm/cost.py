@@ -103,8 +103,10 @@ class CostCapped:
         Raises:
             CostCapReached: without sending anything, when it does not.
         """
+        key = request.cache_key(self.model)
         with self._lock:
-            paid = request.cache_key(self.model) in self._paid
+            paid = key in self._paid
+            self._paid.discard(key)  # the batch bought one answer: asking again is a call like any other
         if paid:
             return self.backend.complete(request)  # refusing it would save nothing
         estimate = self.estimate(request)
