@@ -14,7 +14,9 @@ import math
 
 import numpy as np
 
-BLOCK_CELLS = 8_000_000  # similarities computed at once (32 MB): 1,024 rows at 8,000 leads, 160 at 50,000
+# Similarities computed at once: 32 MB, and up to 64 MB more of argpartition indices when a block
+# is searched whole; 1,024 rows at 8,000 leads, 160 at 50,000.
+BLOCK_CELLS = 8_000_000
 MAX_ROWS = 1024  # rows of a block at most
 
 
@@ -49,7 +51,7 @@ def top_k(block: np.ndarray, k: int) -> np.ndarray:
     height, width = block.shape
     size = max(k, math.isqrt(width))  # columns a group
     groups = width // size
-    if groups <= k:  # too few columns for groups to save anything
+    if groups <= k or k * size > width // 2:  # the k groups would hold most columns: nothing saved
         return np.argpartition(block, width - k, axis=1)[:, width - k :]
     body = groups * size
     maxima = block[:, :body].reshape(height, groups, size).max(axis=2)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from briefing.budget import TiktokenCounter
 from briefing.config import LLMConfig
 from briefing.errors import ConfigError
-from briefing.llm.base import ChatRequest
+from briefing.llm.base import ChatRequest, ChatResult
 from briefing.llm.cost import CostCapped, CostCapReached, cost_of, prices
 from briefing.llm.openai_backend import OpenAIBackend
 from briefing.models import Usage
@@ -72,17 +73,34 @@ def test_a_cap_without_known_prices_stops_before_any_work(use_server: ScriptedOp
     assert use_server.chat_calls == 0 and not (isolated_env / "out").exists()
 
 
-def test_an_answer_a_batch_already_bought_is_never_refused_and_counts_at_its_share(
-    llm_server: ScriptedOpenAI,
-) -> None:
-    backend = capped(llm_server, cap=1.0)
+class Bought:
+    """A backend that answers like a batch that has bought the answers (half price), or directly."""
+
+    name, model, local, max_concurrency = "bought", "m", False, 1
+
+    def __init__(self) -> None:
+        self.token_counter = TiktokenCounter()
+        self.share = 0.5
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        return ChatResult(text="ok", usage=Usage(10_000, 2_000), price_share=self.share)
+
+
+def test_an_answer_a_batch_already_bought_is_passed_once_without_a_check() -> None:
+    inner = Bought()
+    backend = CostCapped(inner, 1.0, (100.0, 100.0))
     other = ChatRequest(messages=(("user", "Something else."),), temperature=0.2, max_tokens=500)
     backend.prepaid(REQUEST.cache_key("m"), Usage(10_000, 2_000), share=0.5)  # $1.20 at full price
     assert backend.spent == pytest.approx(0.6)
     backend.cap_usd = 0.6  # nothing left
-    backend.complete(REQUEST)  # paid already: passed on, not charged again
+    backend.complete(REQUEST)  # bought already: passed on, not charged again
     assert backend.spent == pytest.approx(0.6)
     with pytest.raises(CostCapReached):
         backend.complete(REQUEST)  # the batch bought one answer: asking again is a new call
     with pytest.raises(CostCapReached):
         backend.complete(other)
+    # Had the answer gone direct after all (another thread took the batch's), it is charged in full.
+    backend.prepaid(other.cache_key("m"), Usage(), share=0.5)
+    inner.share = 1.0
+    backend.complete(other)
+    assert backend.spent == pytest.approx(1.8)

@@ -15,9 +15,11 @@ reads a summary. What a batch did not answer (a failed line; a batch that expire
 cancelled; an endpoint without batches) is asked directly. Answers that fail validation are
 re-asked directly, or with llm.batch_reasks = "batch" in one follow-up batch per round.
 
-A batch is paid when it is submitted, so with llm.max_cost_usd only the requests whose worst case
-fits what is left of the cap go into it (the rest are asked directly, where the cap decides call
-by call). Each batch carries its date and a digest of its requests as metadata: a run that finds
+A batch answer is billed at llm.batch_price_share of the price (OpenAI: half). A batch is paid when
+it is submitted, so with llm.max_cost_usd only the requests whose worst case at that share fits
+what is left of the cap go into it (the rest are asked directly, where the cap decides call by
+call); its answers are charged when collected, and each is passed on once without a check.
+Each batch carries its date and a digest of its requests as metadata: a run that finds
 such a batch on the endpoint but not in the state file (the process died, or the state write
 failed, between the endpoint's answer and the record) records and collects it instead of
 submitting the same requests again.

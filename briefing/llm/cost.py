@@ -108,7 +108,11 @@ class CostCapped:
             paid = key in self._paid
             self._paid.discard(key)  # the batch bought one answer: asking again is a call like any other
         if paid:
-            return self.backend.complete(request)  # refusing it would save nothing
+            result = self.backend.complete(request)  # refusing a bought answer would save nothing
+            if result.price_share == 1.0 and not result.cached:  # not the batch's after all: a direct call
+                with self._lock:
+                    self.spent += cost_of(result.usage, self.price)
+            return result
         estimate = self.estimate(request)
         with self._lock:
             left = self.cap_usd - self.spent - self.held
@@ -122,7 +126,8 @@ class CostCapped:
         spent = 0.0  # a call that got no answer is not billed by the endpoints we know
         try:
             result = self.backend.complete(request)
-            spent = cost_of(result.usage, self.price) * result.price_share
+            if not result.cached:  # an answer an earlier run paid for costs this run nothing
+                spent = cost_of(result.usage, self.price) * result.price_share
             return result
         finally:
             with self._lock:
