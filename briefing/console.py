@@ -51,11 +51,16 @@ class Progress:
             if self.console.quiet:
                 return
             elapsed = time.monotonic() - self.started
-            line = f"{self.label}: {self.done}/{self.total} done, now {note} ({elapsed:.0f}s elapsed)"
+            left = f", ~{self._left(elapsed):.0f}s left" if self.done else ""
+            line = f"{self.label}: {self.done}/{self.total} done, now {note} ({elapsed:.0f}s elapsed{left})"
             if self.console.tty:
                 print(f"\r{line[:110]:<110}", end="", file=self.console.stream, flush=True)
             else:
                 print(line, file=self.console.stream, flush=True)
+
+    def _left(self, elapsed: float) -> float:
+        """Seconds still to go, at the pace of the steps done so far (0 before the first)."""
+        return elapsed / self.done * (self.total - self.done) if self.done else 0.0
 
     def advance(self, note: str = "") -> None:
         """One more step done."""
@@ -64,8 +69,7 @@ class Progress:
             if self.console.quiet:
                 return
             elapsed = time.monotonic() - self.started
-            remaining = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-            timing = f"{elapsed:5.1f}s elapsed, ~{remaining:.0f}s left"
+            timing = f"{elapsed:5.1f}s elapsed, ~{self._left(elapsed):.0f}s left"
             if self.console.tty:
                 filled = int(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
                 bar = "#" * filled + "-" * (BAR_WIDTH - filled)

@@ -105,6 +105,9 @@ def test_progress_says_which_story_is_being_summarized_before_it_is_done() -> No
     )
     bar.advance("ok")
     assert "summarizing stories: 1/2 (ok)" in stream.getvalue() and "left" in stream.getvalue()
+    bar.start("story 2 (1 article, en): Strike ends")
+    last = stream.getvalue().splitlines()[-1]
+    assert last.startswith("summarizing stories: 1/2 done, now story 2") and last.endswith("s left)")  # an ETA
 
 
 def test_a_capped_digest_still_reports_every_article(use_server: ScriptedOpenAI, isolated_env: Path) -> None:
