@@ -236,7 +236,8 @@ def summarize_stories(
 
     def summarize(story: Story, rank: int) -> tuple[StoryDigest, CallStats]:
         title = one_line(story.articles[0].title)[:60]
-        bar.start(f"story {rank} ({len(story.articles)} articles, {', '.join(story.languages)}): {title}")
+        count = f"{len(story.articles)} article{'s' if len(story.articles) != 1 else ''}"
+        bar.start(f"story {rank} ({count}, {', '.join(story.languages)}): {title}")
         return summarizer.story(story, rank)
 
     with ThreadPoolExecutor(max_workers=summarizer.backend.max_concurrency) as pool:
