@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from briefing.neighbours import BLOCK_CELLS, MAX_ROWS, neighbour_pairs  # noqa: E402
+from briefing.neighbours import neighbour_pairs, plain_top_k  # noqa: E402
 
 
 def load(paths: list[Path]) -> np.ndarray:
@@ -45,24 +45,10 @@ def load(paths: list[Path]) -> np.ndarray:
     return unit
 
 
-def plain(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The baseline: the same blocks, each row's k largest by argpartition over every column."""
-    n = len(matrix)
-    chunk = max(16, min(MAX_ROWS, BLOCK_CELLS // n))
-    rows, found = [], []
-    for start in range(0, n, chunk):
-        block = matrix[start : start + chunk] @ matrix.T
-        height = block.shape[0]
-        block[np.arange(height), np.arange(start, start + height)] = -np.inf
-        rows.append(np.repeat(np.arange(start, start + height), k))
-        found.append(np.argpartition(block, n - k, axis=1)[:, n - k :].ravel())
-    return np.concatenate(rows), np.concatenate(found)
-
-
 def compare(matrix: np.ndarray, k: int) -> None:
     """Time both searches on `matrix` and check that they agree."""
     started = time.perf_counter()
-    base_rows, base = plain(matrix, k)
+    base_rows, base = neighbour_pairs(matrix, k, select=plain_top_k)
     base_s = time.perf_counter() - started
     started = time.perf_counter()
     rows, found = neighbour_pairs(matrix, k)

@@ -222,10 +222,13 @@ class Scorer:
         found = self.feature_arrays(np.array([i]), np.array([j]))
         return {name: float(values[0]) for name, values in found.items()}
 
-    def feature_arrays(self, first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
-        """The evidence about many pairs (first[p], second[p]), by name, an array each."""
+    def feature_arrays(
+        self, first: np.ndarray, second: np.ndarray, kinds: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """The evidence about many pairs (first[p], second[p]), by name, an array each (`kinds`:
+        the pairs' kinds when the caller has them already)."""
         data = self.data
-        kinds = self.kinds(first, second)
+        kinds = self.kinds(first, second) if kinds is None else kinds
         cosine = np.full(len(first), math.nan)
         for kind, vectors in ((0, data.vectors), (1, data.second)):
             rows = np.flatnonzero(kinds == kind)
@@ -258,8 +261,8 @@ class Scorer:
 
     def probabilities(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The probability that each pair reports one event, and the threshold its model links at."""
-        found = self.feature_arrays(first, second)
         kinds = self.kinds(first, second)
+        found = self.feature_arrays(first, second, kinds)
         values = np.zeros(len(first))
         thresholds = np.zeros(len(first))
         for number, name in enumerate(KINDS):

@@ -11,6 +11,7 @@ searched. The result is exact; `bench/neighbours_bench.py` times it against the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,12 +21,16 @@ BLOCK_CELLS = 8_000_000
 MAX_ROWS = 1024  # rows of a block at most
 
 
-def neighbour_pairs(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def neighbour_pairs(
+    matrix: np.ndarray, k: int, select: Callable[[np.ndarray, int], np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest other rows of every row of `matrix` (unit vectors), by cosine.
 
     Args:
         matrix: one unit vector a row.
         k: neighbours wanted for each row (all others when there are fewer).
+        select: picks each row's k largest columns of a block of similarities (top_k; the
+            benchmark passes the plain search to compare).
 
     Returns:
         (rows, neighbours): parallel index arrays into `matrix`, each row repeated once per neighbour.
@@ -42,7 +47,7 @@ def neighbour_pairs(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
         height = block.shape[0]
         block[np.arange(height), np.arange(start, start + height)] = -np.inf  # not its own neighbour
         rows.append(np.repeat(np.arange(start, start + height), k))
-        neighbours.append(top_k(block, k).ravel())
+        neighbours.append((select or top_k)(block, k).ravel())
     return np.concatenate(rows), np.concatenate(neighbours)
 
 
@@ -51,8 +56,8 @@ def top_k(block: np.ndarray, k: int) -> np.ndarray:
     height, width = block.shape
     size = max(k, math.isqrt(width))  # columns a group
     groups = width // size
-    if groups <= k or k * size > width // 2:  # the k groups would hold most columns: nothing saved
-        return np.argpartition(block, width - k, axis=1)[:, width - k :]
+    if k * size > width // 2:  # the k groups would hold most columns (or all: groups <= k): nothing saved
+        return plain_top_k(block, k)
     body = groups * size
     maxima = block[:, :body].reshape(height, groups, size).max(axis=2)
     best = np.argpartition(maxima, groups - k, axis=1)[:, groups - k :]  # the k groups with the largest maxima
@@ -62,4 +67,11 @@ def top_k(block: np.ndarray, k: int) -> np.ndarray:
     values = np.take_along_axis(block, columns, axis=1)
     picked = np.argpartition(values, values.shape[1] - k, axis=1)[:, values.shape[1] - k :]
     result: np.ndarray = np.take_along_axis(columns, picked, axis=1)
+    return result
+
+
+def plain_top_k(block: np.ndarray, k: int) -> np.ndarray:
+    """top_k by argpartition over every column."""
+    width = block.shape[1]
+    result: np.ndarray = np.argpartition(block, width - k, axis=1)[:, width - k :]
     return result

@@ -323,10 +323,7 @@ class BatchJobs:
                 try:
                     found, failed = read_results(self.api.content(file_id))
                 except LLMError as exc:
-                    raise BatchPending(
-                        f"batch {record.id} has ended ({status}) but {exc}; run the same command again "
-                        f"(--date {self.date}) to collect it: nothing is submitted twice"
-                    ) from None
+                    raise BatchPending(f"batch {record.id} has ended ({status}) but {exc}; {self._again()}") from None
                 answers.update(found)
                 errors.update(failed)
         earlier = record.collected is not None
@@ -346,10 +343,7 @@ class BatchJobs:
         try:
             return self.api.retrieve(batch_id)
         except LLMError as exc:
-            raise BatchPending(
-                f"{exc} after {_duration(time.monotonic() - started)}; run the same command again "
-                f"(--date {self.date}) to collect it: nothing is submitted twice"
-            ) from None
+            raise BatchPending(f"{exc} after {_duration(time.monotonic() - started)}; {self._again()}") from None
 
     def _progress(
         self, batch_id: str, batch: Batch | None, started: float, shown: dict[str, tuple[Any, float]]
@@ -362,24 +356,31 @@ class BatchJobs:
         if last is not None and last[0] == state and now - last[1] < PROGRESS_EVERY_SECONDS:
             return
         shown[batch_id] = (state, now)
-        done = f", {counts.completed}/{counts.total} answered" if counts and counts.total else ""
         failed = f", {counts.failed} failed" if counts and counts.failed else ""
-        self.console.info(f"batch {batch_id}: {state[0]}{done}{failed}, waited {_duration(now - started)}")
+        self.console.info(f"batch {batch_id}: {state[0]}{_answered(batch)}{failed}, waited {_duration(now - started)}")
 
     def _pending(self, running: list[BatchRecord], latest: dict[str, Batch | None], started: float) -> str:
         described = []
         for record in running:
             batch = latest.get(record.id)
-            counts = batch.request_counts if batch is not None else None
-            done = f", {counts.completed}/{counts.total} answered" if counts and counts.total else ""
-            described.append(f"{record.id} ({batch.status if batch else record.status}{done})")
+            described.append(f"{record.id} ({batch.status if batch else record.status}{_answered(batch)})")
         waited = _duration(time.monotonic() - started)
         return (
             f"batch {', '.join(described)} for the digest of {self.date} is not finished after waiting {waited} "
             f"(llm.batch_max_wait_seconds={self.config.batch_max_wait_seconds:g}); it is recorded in "
-            f"{self.state.path}. Run the same command again later (--date {self.date}) to collect it: "
-            "nothing is submitted twice"
+            f"{self.state.path}. {self._again(later=True)}"
         )
+
+    def _again(self, later: bool = False) -> str:
+        """How to collect a batch this run could not (`later`: as a sentence of its own, to run later)."""
+        run, when = ("Run", " later") if later else ("run", "")
+        return f"{run} the same command again{when} (--date {self.date}) to collect it: nothing is submitted twice"
+
+
+def _answered(batch: Batch | None) -> str:
+    """', 12/30 answered' when the endpoint counts the batch's requests, else ''."""
+    counts = batch.request_counts if batch is not None else None
+    return f", {counts.completed}/{counts.total} answered" if counts and counts.total else ""
 
 
 def _why(batch: Batch | None) -> str:

@@ -86,10 +86,14 @@ class CostCapped:
 
     def prepaid(self, key: str, usage: Usage, share: float) -> None:
         """An answer a batch bought for the request with cache key `key`: its cost (`share` of the
-        price) counts now, and passing it on later is never refused."""
+        price) counts now, and the next call for that request passes it on without a check."""
         with self._lock:
             self.spent += cost_of(usage, self.price) * share
             self._paid.add(key)
+
+    def _bill(self, result: ChatResult) -> float:
+        """What an answer costs this run: its share of the price; nothing when an earlier run paid (cached)."""
+        return 0.0 if result.cached else cost_of(result.usage, self.price) * result.price_share
 
     def estimate(self, request: ChatRequest) -> float:
         """The most this call can cost: its prompt counted, the whole answer room used."""
@@ -109,9 +113,9 @@ class CostCapped:
             self._paid.discard(key)  # the batch bought one answer: asking again is a call like any other
         if paid:
             result = self.backend.complete(request)  # refusing a bought answer would save nothing
-            if result.price_share == 1.0 and not result.cached:  # not the batch's after all: a direct call
+            if result.price_share == 1.0:  # not the batch's after all: a direct call
                 with self._lock:
-                    self.spent += cost_of(result.usage, self.price)
+                    self.spent += self._bill(result)
             return result
         estimate = self.estimate(request)
         with self._lock:
@@ -126,8 +130,7 @@ class CostCapped:
         spent = 0.0  # a call that got no answer is not billed by the endpoints we know
         try:
             result = self.backend.complete(request)
-            if not result.cached:  # an answer an earlier run paid for costs this run nothing
-                spent = cost_of(result.usage, self.price) * result.price_share
+            spent = self._bill(result)
             return result
         finally:
             with self._lock:

@@ -206,13 +206,21 @@ class ScriptedOpenAI(LocalServer):
             self.batch_log.append("create")
             return 200, dict(self.batches[batch_id])
 
+    def _batch(self, action: str, batch_id: str) -> dict[str, Any] | None:
+        """Log a request on a batch and find it (None: unknown); the lock is held."""
+        self.batch_log.append(action)
+        return self.batches.get(batch_id)
+
+    @staticmethod
+    def _no_batch(batch_id: str) -> tuple[int, dict[str, Any]]:
+        return 404, {"error": {"message": f"No batch found with id '{batch_id}'."}}
+
     def retrieve_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
         """GET /batches/{id}: the batch, one step further along its script."""
         with self._lock:
-            self.batch_log.append("retrieve")
-            batch = self.batches.get(batch_id)
+            batch = self._batch("retrieve", batch_id)
             if batch is None:
-                return 404, {"error": {"message": f"No batch found with id '{batch_id}'."}}
+                return self._no_batch(batch_id)
             script = self._scripts[batch_id]
             if batch["status"] in BATCH_ENDS:
                 return 200, dict(batch)
@@ -235,10 +243,9 @@ class ScriptedOpenAI(LocalServer):
     def cancel_batch(self, batch_id: str) -> tuple[int, dict[str, Any]]:
         """POST /batches/{id}/cancel: the batch is 'cancelling' until its next check."""
         with self._lock:
-            self.batch_log.append("cancel")
-            batch = self.batches.get(batch_id)
+            batch = self._batch("cancel", batch_id)
             if batch is None:
-                return 404, {"error": {"message": f"No batch found with id '{batch_id}'."}}
+                return self._no_batch(batch_id)
             if batch["status"] not in BATCH_ENDS:
                 batch["status"] = "cancelling"
             return 200, dict(batch)
