@@ -2,7 +2,8 @@
 
 Input set: the bundled sample (examples/articles) plus, when ../shared/eval/semeval-train-articles.jsonl
 exists, a fixed selection of real articles from it: ids sorted, the first K of each of de, es, fr,
-pl, tr, ar and en (K = --per-language, default 4). The selection is written as JSONL to a temporary
+pl, tr, ar and en (K = --per-language, default 4; `--skip N` takes the K after the first N, a slice
+no setting was chosen on). The selection is written as JSONL to a temporary
 folder outside the repository (the eval text belongs to its publishers and never enters the repo);
 the annotators' language is not passed to the tool.
 
@@ -56,6 +57,8 @@ SAMPLE = ROOT / "examples" / "articles"
 EVAL_FILE = ROOT.parent / "shared" / "eval" / "semeval-train-articles.jsonl"
 EVAL_LANGUAGES = ("de", "es", "fr", "pl", "tr", "ar", "en")
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+# How the run's report says a translation was left out for the model's low confidence.
+UNSURE = "the model was unsure of its translation"
 # A sentence agrees with its source when one cited source shows none of these.
 COUNTED_KINDS = ("number", "name", "calendar", "unit", "untranslated", "commentary")
 # Reported, but not part of the agreement figure.
@@ -98,15 +101,16 @@ def _id_key(record: Mapping[str, Any]) -> tuple[int, str]:
     return (len(ident), ident)  # numeric order for the digit ids, stable for any other
 
 
-def select_eval(rows: Iterable[Mapping[str, Any]], per_language: int) -> list[dict[str, str]]:
-    """The fixed selection: ids sorted, the first `per_language` of each language in EVAL_LANGUAGES.
+def select_eval(rows: Iterable[Mapping[str, Any]], per_language: int, skip: int = 0) -> list[dict[str, str]]:
+    """The fixed selection: ids sorted, the first `per_language` of each language in EVAL_LANGUAGES
+    after the first `skip` (another slice: articles no setting was chosen on).
 
     Only id, title and text are kept: the annotators' language must not reach the tool.
     """
     chosen: list[dict[str, str]] = []
     ordered = sorted(rows, key=_id_key)
     for language in EVAL_LANGUAGES:
-        picked = [r for r in ordered if r.get("gold_language") == language][:per_language]
+        picked = [r for r in ordered if r.get("gold_language") == language][skip : skip + per_language]
         chosen += [{"id": str(r["id"]), "title": str(r.get("title") or ""), "text": str(r["text"])} for r in picked]
     return chosen
 
@@ -222,6 +226,7 @@ class DigestScore:
     cache_hits: int | None
     summarize_seconds: float | None
     total_seconds: float | None
+    unsure: int = 0  # translations the run left out because the model was unsure of them
 
     def seconds_per_story(self) -> float | None:
         """The report's summarize time divided by the stories summarized."""
@@ -364,6 +369,7 @@ def score_digest(
     llm = report.get("llm") or {}
     timings = report.get("timings") or {}
     checks = report.get("checks")
+    notes = [str(w.get("note", "")) for w in report.get("warnings") or [] if w.get("stage") == "check"]
     return DigestScore(
         sentences=scored,
         stories=stories,
@@ -377,6 +383,7 @@ def score_digest(
         cache_hits=llm.get("cache_hits"),
         summarize_seconds=timings.get("summarize"),
         total_seconds=timings.get("total"),
+        unsure=sum(note.count(UNSURE) for note in notes),
     )
 
 
@@ -412,7 +419,8 @@ def format_score(score: DigestScore, wall_seconds: float | None = None) -> str:
         lines.append("agree with their source: unavailable (briefing.factcheck cannot be imported here)")
     lines.append(f"English: {_pct(total.english_pct)} ({total.english}/{total.detected})")
     if score.checks:
-        lines.append("run checks: " + ", ".join(f"{k} {v}" for k, v in score.checks.items()))
+        unsure = f" ({score.unsure} of the dropped: the model was unsure)" if score.unsure else ""
+        lines.append("run checks: " + ", ".join(f"{k} {v}" for k, v in score.checks.items()) + unsure)
     else:
         lines.append("run checks: none in the report")
     timing = (
@@ -455,13 +463,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "sources", nargs="*", type=Path, help="inputs instead of the default set (sample + eval selection)"
     )
     parser.add_argument("--per-language", type=int, default=4, metavar="K", help="eval articles per language")
+    parser.add_argument("--skip", type=int, default=0, metavar="N", help="skip the first N of each language")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write the digest here (outside the repository)")
     parser.add_argument("--digest", type=Path, metavar="PATH", help="score this digest.json (or its folder); no run")
     parser.add_argument("--code", type=Path, default=ROOT, metavar="DIR", help="checkout whose pipeline runs")
     parser.add_argument("--problems", action="store_true", help="list the sentences that disagree with their source")
     args = parser.parse_args(argv)
-    if args.per_language < 0:
-        parser.error("--per-language must be 0 or more")
+    if args.per_language < 0 or args.skip < 0:
+        parser.error("--per-language and --skip must be 0 or more")
     return args
 
 
@@ -476,12 +485,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sources = list(args.sources) or [SAMPLE]
         texts = read_article_texts(sources)
         if eval_rows is not None:
-            selection = select_eval(eval_rows, args.per_language)
+            selection = select_eval(eval_rows, args.per_language, args.skip)
             if args.digest is None:
                 inputs = workdir / "eval-selection.jsonl"
                 inputs.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in selection), "utf-8")
                 sources.append(inputs)
-                print(f"eval selection: {len(selection)} articles (first {args.per_language} by id of each language)")
+                last = args.skip + args.per_language
+                which = f"numbers {args.skip + 1}-{last}" if args.skip else f"the first {last}"
+                print(f"eval selection: {len(selection)} articles ({which} by id of each language)")
             # A digest given to score may come from another K: look every eval article up.
             texts.update({str(r["id"]): f"{r.get('title') or ''}\n{r['text']}".strip() for r in eval_rows})
         wall: float | None = None

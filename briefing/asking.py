@@ -78,7 +78,8 @@ def repair_request(
 
 
 def ask(backend: ChatBackend, request: ChatRequest, stats: CallStats, parse: Callable[[str], Parsed]) -> Parsed:
-    """One call whose answer must pass `parse`; only an answer that passes may be cached.
+    """One call whose answer must pass `parse`; only an answer that passes may be cached (or one
+    the in-process model would give again word for word: it decodes with a fixed seed).
 
     A call counts once and its extra attempts as retries, also when the endpoint failed in the end.
 
@@ -86,6 +87,13 @@ def ask(backend: ChatBackend, request: ChatRequest, stats: CallStats, parse: Cal
         LLMOutputInvalid: from `parse`, when the answer is not usable.
         LLMError: when the endpoint fails.
     """
+    return ask_sure(backend, request, stats, parse)[0]
+
+
+def ask_sure(
+    backend: ChatBackend, request: ChatRequest, stats: CallStats, parse: Callable[[str], Parsed]
+) -> tuple[Parsed, float | None]:
+    """`ask`, also returning how sure the model was of its answer (ChatResult.confidence)."""
     try:
         result = backend.complete(request)
     except LLMError as exc:
@@ -100,9 +108,16 @@ def ask(backend: ChatBackend, request: ChatRequest, stats: CallStats, parse: Cal
         if result.price_share != 1.0:
             stats.batch_usage.add(result.usage)
     stats.retries += result.retries
-    value = parse(result.text)
+    try:
+        value = parse(result.text)
+    except LLMOutputInvalid:
+        if backend.local:
+            # The in-process model decodes with a fixed seed: asked again, it gives the same refused
+            # text, so a re-run may replay it (it is validated again) instead of computing it again.
+            result.keep()
+        raise
     result.keep()
-    return value
+    return value, result.confidence
 
 
 def ask_validated(

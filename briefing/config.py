@@ -98,6 +98,14 @@ class SummaryConfig(_Section):
         description="languages (ISO 639-1) whose sentences the model may translate; unset: every language, "
         "except with the embedded default model: the ones it was measured to translate usably (es, fr, it, pt)",
     )
+    min_translation_confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="a translation the model gave its tokens a lower mean probability (geometric mean) "
+        "than this is left out; unset: 0.77 with the embedded default model, where it was measured, "
+        "else off; 0: off. Needs token probabilities: the embedded model, or an endpoint giving logprobs",
+    )
 
 
 class ScoreWeights(_Section):

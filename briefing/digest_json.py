@@ -11,6 +11,7 @@ for what digest.json deliberately does not store:
   "", so an article without a URL reads back with another `Article.key` (the key hashes the text).
 * `Article.language` None: written as "und" (undetermined), as every format shows it.
 * `Sentence.original_language` without an `original`: a language with no sentence says nothing.
+* `Sentence.confidence`: kept with the original (`original.confidence`), rounded to 3 decimals.
 * Copies in `Story.duplicates` under an id that is not one of the story's articles: sources list each
   copy after the article it copies, so such a copy has no place (the pipeline never makes one).
 * `Story.update_of` and `StoryDigest.update_of` are one field, "update_of" (the pipeline sets both to
@@ -86,9 +87,11 @@ def headline_of(item: StoryDigest) -> str:
 
 def sentence_dict(sentence: Sentence) -> dict[str, Any]:
     """A sentence as it appears in digest.json; `original` is null unless it was translated."""
-    original = None
+    original: dict[str, Any] | None = None
     if sentence.original is not None:
         original = {"language": sentence.original_language, "text": sentence.original}
+        if sentence.confidence is not None:
+            original["confidence"] = round(sentence.confidence, 3)
     return {"text": sentence.text, "citations": sentence.citations, "original": original}
 
 
@@ -202,6 +205,10 @@ def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value or []]
 
@@ -250,6 +257,7 @@ def _sentence(item: dict[str, Any]) -> Sentence:
         citations=_strings(item.get("citations")),
         original=_optional_str(original.get("text")),
         original_language=_optional_str(original.get("language")),
+        confidence=_optional_float(original.get("confidence")),
     )
 
 

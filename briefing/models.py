@@ -96,13 +96,15 @@ class Sentence:
     """One sentence of a summary with the ids of the articles that support it.
 
     A sentence translated from another language keeps the source sentence it was translated
-    from (`original`, in `original_language`), so a reader can compare the two.
+    from (`original`, in `original_language`), so a reader can compare the two, and how sure the
+    model was of its translation (`confidence`, see ChatResult.confidence; None: not measured).
     """
 
     text: str
     citations: list[str]
     original: str | None = None
     original_language: str | None = None
+    confidence: float | None = None
 
 
 @dataclass

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS llm_cache (
     response TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL,
     completion_tokens INTEGER NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    confidence REAL
 );
 """
 
@@ -93,24 +94,30 @@ class Store:
         self.path = path
         self._db = open_db(path, SCHEMA, CACHE_FIX)
         self._lock = threading.Lock()
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(llm_cache)")}
+        if "confidence" not in columns:  # a cache written before answers carried their confidence
+            with self._db:
+                self._db.execute("ALTER TABLE llm_cache ADD COLUMN confidence REAL")
 
-    def cached_response(self, key: str) -> tuple[str, Usage] | None:
-        """A stored answer for this cache key, with the usage it originally cost."""
+    def cached_response(self, key: str) -> tuple[str, Usage, float | None] | None:
+        """A stored answer for this cache key, with the usage it originally cost and its confidence."""
         with self._lock:
             row = self._db.execute(
-                "SELECT response, prompt_tokens, completion_tokens FROM llm_cache WHERE key = ?",
+                "SELECT response, prompt_tokens, completion_tokens, confidence FROM llm_cache WHERE key = ?",
                 (key,),
             ).fetchone()
         if row is None:
             return None
-        return str(row[0]), Usage(int(row[1]), int(row[2]))
+        return str(row[0]), Usage(int(row[1]), int(row[2])), None if row[3] is None else float(row[3])
 
-    def save_response(self, key: str, model: str, response: str, usage: Usage) -> None:
+    def save_response(self, key: str, model: str, response: str, usage: Usage, confidence: float | None = None) -> None:
         """Keep an answer at once, so a crash later in the run does not lose what was paid for."""
         with self._lock, self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?, ?, ?)",
-                (key, model, response, usage.prompt_tokens, usage.completion_tokens, time.time()),
+                "INSERT OR REPLACE INTO llm_cache"
+                " (key, model, response, prompt_tokens, completion_tokens, created, confidence)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, model, response, usage.prompt_tokens, usage.completion_tokens, time.time(), confidence),
             )
 
     def cache_size(self) -> int:

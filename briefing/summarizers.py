@@ -20,6 +20,7 @@ from briefing.config import Config
 from briefing.embed import Embedder, UseEmbedder
 from briefing.errors import ConfigError, LLMError, LLMOutputInvalid
 from briefing.extractive import (
+    EMBEDDED_MIN_CONFIDENCE,
     EMBEDDED_TRANSLATES,
     fallback_headline,
     headline_claims,
@@ -193,6 +194,7 @@ class ExtractiveSummarizer(Summarizer):
             self.config.digest.max_articles_per_story,
             stats,
             self.translate_languages,
+            self.min_translation_confidence,
         )
 
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
@@ -201,14 +203,27 @@ class ExtractiveSummarizer(Summarizer):
         return lead_overview(done), CallStats(), None
 
     @property
+    def _embedded_default(self) -> bool:
+        return self.backend.local and self.backend.model.endswith(DEFAULT_MODEL_FILE)
+
+    @property
     def translate_languages(self) -> tuple[str, ...] | None:
         """Languages the model may translate: as configured, else all but for the embedded default model."""
         configured = self.config.summary.translate_languages
         if configured is not None:
             return tuple(code.lower() for code in configured)
-        if self.backend.local and self.backend.model.endswith(DEFAULT_MODEL_FILE):
+        if self._embedded_default:
             return EMBEDDED_TRANSLATES
         return None
+
+    @property
+    def min_translation_confidence(self) -> float | None:
+        """The confidence below which a translation is left out: as configured (0: off), else the
+        embedded default model's measured one, else none."""
+        configured = self.config.summary.min_translation_confidence
+        if configured is not None:
+            return configured or None
+        return EMBEDDED_MIN_CONFIDENCE if self._embedded_default else None
 
 
 def make_summarizer(

@@ -79,7 +79,13 @@ def full_digest() -> Digest:
     ar = Article(id="ar-1", title="الأسعار", text="t", url="https://news.example/ar", source="Akhbar", language="ar")
     ar.published = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
     sentences = [
-        Sentence("The government cuts 3 & 4 % now.", ["fi-1", "fi-2"], original=FINNISH, original_language="fi"),
+        Sentence(
+            "The government cuts 3 & 4 % now.",
+            ["fi-1", "fi-2"],
+            original=FINNISH,
+            original_language="fi",
+            confidence=0.812,
+        ),
         Sentence("Unions called a strike.", ["en-1"]),  # quoted from English: no original
     ]
     cuts = Story(id="s-1", articles=[fi, en], duplicates={"fi-1": [copy_of_fi]}, score=3.5, update_of="2026-11-22")
@@ -210,7 +216,10 @@ def test_what_is_normalised_is_what_the_module_says() -> None:
     item.story.update_of = "2026-11-20"  # the story's and the digest entry's dates are one field
     item.update_of = "2026-11-20"
     digest.overview[0].original_language = "fi"  # a language without an original sentence
+    digest.stories[0].summary.sentences[0].confidence = 0.81234  # type: ignore[union-attr]
     after = reread(digest)
+    assert after.stories[0].summary.sentences[0].confidence == 0.812  # type: ignore[union-attr]
+    digest.stories[0].summary.sentences[0].confidence = 0.812  # type: ignore[union-attr]
     assert after.stories[1].story.articles[0].language == "und"
     assert after.stories[1].story.update_of == after.stories[1].update_of == "2026-11-20"
     assert after.overview[0].original_language is None
@@ -227,7 +236,7 @@ def test_field_names_are_the_contract() -> None:
         "key_facts", "notes",
     ]  # fmt: skip
     assert list(story["sentences"][0]) == ["text", "citations", "original"]
-    assert story["sentences"][0]["original"] == {"language": "fi", "text": FINNISH}
+    assert story["sentences"][0]["original"] == {"language": "fi", "text": FINNISH, "confidence": 0.812}
     assert story["sentences"][1]["original"] is None
     assert list(story["sources"][0]) == [
         "number", "article_id", "title", "outlet", "original_source", "language", "url", "published",

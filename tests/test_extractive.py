@@ -17,10 +17,11 @@ from briefing.extractive import (
     check_headline,
     check_headline_support,
     check_translation,
+    fallback_headline,
     select,
     similarity_matrix,
 )
-from briefing.models import Article
+from briefing.models import Article, Story
 from tests.support.data import EXAMPLES, read_digest
 from tests.support.openai_server import ENGLISH, ScriptedOpenAI
 from tests.support.runs import DATE, run_day
@@ -126,3 +127,16 @@ def test_headline_may_not_claim_what_no_sentence_says() -> None:
         check_headline_support("Algarve fire forces evacuation of 1,200 people as flames intensify", sentences)
     with pytest.raises(LLMOutputInvalid, match="1,500"):
         check_headline_support("Algarve fire forces evacuation of 1,500 people", sentences)
+
+
+def test_a_fallback_headline_is_an_english_title_a_source_gave_itself() -> None:
+    def article(id_: str, language: str, title: str) -> Article:
+        return Article(id=id_, title=title, text="Testo.", language=language)
+
+    lead = "The council approved the new budget after a long debate on Tuesday in the city hall of Turin."
+    italian = article("it-1", "it", "Il consiglio approva il bilancio dopo un lungo dibattito")
+    german = article("de-1", "de", "Council Approves Budget After Long Debate")  # the outlet's own English title
+    short = article("de-2", "de", "Breaking News")  # too short to tell its language
+    assert fallback_headline(Story(id="s", articles=[italian, german]), [lead]) == german.title
+    shortened = "The council approved the new budget after a long debate on Tuesday…"
+    assert fallback_headline(Story(id="s", articles=[italian, short]), [lead]) == shortened

@@ -109,6 +109,19 @@ def test_a_sentence_agrees_when_one_cited_article_clears_it() -> None:
     assert score.uncited_articles == 0
 
 
+def test_translations_left_out_as_unsure_are_counted() -> None:
+    digest = _digest(with_originals=True)
+    unsure = "sentence dropped: a sentence of x (it): the model was unsure of its translation (token probability 0.6"
+    digest["report"]["warnings"] = [
+        {"stage": "check", "note": f"{unsure}; {unsure}"},
+        {"stage": "check", "note": "sentence dropped: a sentence of y (it): the name 'Rome' is not in the source"},
+        {"stage": "summarize", "note": "the model was unsure of its translation"},  # not a check: not counted
+    ]
+    score = bench.score_digest(digest, TEXTS, check_sentence, None)
+    assert score.unsure == 2
+    assert "dropped 1 (2 of the dropped: the model was unsure)" in bench.format_score(score)
+
+
 def test_without_the_checker_agreement_is_unavailable() -> None:
     score = bench.score_digest(_digest(with_originals=True), TEXTS, None, None)
     assert {s.agrees for s in score.sentences} == {None}
@@ -123,3 +136,4 @@ def test_eval_selection_is_fixed_and_hides_the_gold_language() -> None:
     chosen = bench.select_eval(rows, 2)
     assert [r["id"] for r in chosen] == ["4", "30", "5", "7"]
     assert all(set(r) == {"id", "title", "text"} for r in chosen)
+    assert [r["id"] for r in bench.select_eval(rows, 2, skip=1)] == ["30", "100"]  # the next slice

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from briefing.asking import CallStats, ask_validated
+from briefing.asking import CallStats, ask, ask_validated
 from briefing.budget import TiktokenCounter
 from briefing.config import Config, LLMConfig
 from briefing.errors import LLMError, LLMOutputInvalid
-from briefing.llm.base import ChatRequest
+from briefing.llm.base import ChatRequest, ChatResult
 from briefing.llm.cache import CachedBackend
 from briefing.llm.openai_backend import OpenAIBackend
-from briefing.models import Article, Story
+from briefing.models import Article, Story, Usage
 from briefing.prompts import Prompts
 from briefing.store import Store
 from briefing.summarize import ask_checked, build_story_request, parse_story_answer
@@ -177,6 +177,45 @@ def test_only_answers_that_pass_validation_are_cached(server: ScriptedOpenAI, st
     stats = CallStats()
     ask_validated(backend, request, refs, parse_story_answer, Prompts(), 0, stats)
     assert (stats.calls, store.cache_size()) == (1, 1)  # ...so the same request is asked again
+
+
+class InProcess:
+    """An in-process model decoding with a fixed seed: the same request always gets the same answer."""
+
+    name = model = "in-process"
+    max_concurrency = 1
+    token_counter = TiktokenCounter()
+
+    def __init__(self, answer: str, local: bool = True) -> None:
+        self.answer = answer
+        self.local = local
+        self.calls = 0
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        self.calls += 1
+        return ChatResult(text=self.answer, usage=Usage(10, 5))
+
+
+def refuse(text: str) -> str:
+    raise LLMOutputInvalid(f"refused: {text}")
+
+
+def test_a_refused_answer_of_the_in_process_model_is_replayed_not_computed_again(store: Store) -> None:
+    model = InProcess("a headline that claims too much")
+    backend = CachedBackend(model, store)
+    for temperature in (0.0, 0.3):  # a fixed seed: sampled answers repeat too
+        request = ChatRequest(messages=(("user", "Write a headline."),), temperature=temperature, max_tokens=20)
+        calls = model.calls
+        for run in range(2):  # a run, and its identical re-run
+            stats = CallStats()
+            with pytest.raises(LLMOutputInvalid, match="claims too much"):  # validated again: still refused
+                ask(backend, request, stats, refuse)
+            assert (model.calls - calls, stats.calls, stats.cache_hits) == (1, 1 - run, run)
+    endpoint = InProcess("a headline that claims too much", local=False)
+    for _ in range(2):  # an endpoint may answer better next time: never replayed
+        with pytest.raises(LLMOutputInvalid):
+            ask(CachedBackend(endpoint, store), REQUEST, CallStats(), refuse)
+    assert endpoint.calls == 2
 
 
 def test_answers_are_kept_in_memory_when_the_cache_file_fails_mid_run(server: ScriptedOpenAI, tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ class ChatRequest:
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
     stop: tuple[str, ...] = ()  # generation ends at any of these (translations: a blank line)
+    # Measure how sure the model was of its answer (ChatResult.confidence), where the backend can.
+    confidence: bool = False
 
     def as_messages(self) -> list[dict[str, str]]:
         """The messages in the chat completions wire format."""
@@ -40,6 +42,8 @@ class ChatRequest:
         }
         if self.stop:  # only when set, so answers cached before the field existed keep their keys
             payload["stop"] = list(self.stop)
+        if self.confidence:  # a cached answer to such a request always carries its confidence
+            payload["confidence"] = True
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -54,6 +58,10 @@ class ChatResult:
     `price_share` is the share of the direct price the answer is billed at (a batch answer's is
     llm.batch_price_share).
 
+    `confidence` is the geometric mean of the probabilities the model gave the tokens of its
+    answer (exp of the mean log-probability), when the request asked for it and the backend can
+    tell; None otherwise.
+
     `keep` is called once the answer has passed validation (briefing.asking.ask): only then may a
     cache remember it, so a broken answer is never replayed to later runs.
     """
@@ -64,6 +72,7 @@ class ChatResult:
     retries: int = 0
     keep: Callable[[], None] = _nothing
     price_share: float = 1.0
+    confidence: float | None = None
 
 
 class ChatBackend(Protocol):

@@ -47,7 +47,7 @@ from briefing.errors import BatchPending, LLMError
 from briefing.llm import retry
 from briefing.llm.base import ChatRequest, ChatResult
 from briefing.llm.cost import CostCapped
-from briefing.llm.openai_backend import OpenAIBackend, answer_text, get_client, retrying
+from briefing.llm.openai_backend import OpenAIBackend, answer_confidence, answer_text, get_client, retrying
 from briefing.models import Usage
 from briefing.store import BatchRecord, State
 
@@ -68,6 +68,7 @@ class Answer:
     text: str
     usage: Usage
     paid_before: bool = False  # collected by an earlier run too: this run reports it as a cache hit
+    confidence: float | None = None  # see ChatResult.confidence
 
 
 def request_line(key: str, body: dict[str, Any]) -> str:
@@ -115,11 +116,12 @@ def line_outcome(record: dict[str, Any]) -> Answer | str:
         detail = (error.get("message") or error.get("code")) if isinstance(error, dict) else None
         return f"HTTP {status}: {detail}" if status else str(detail or "failed without a reason")
     body = response.get("body")
+    response = ChatCompletion.construct(**body) if isinstance(body, dict) else body
     try:
-        text, usage = answer_text(ChatCompletion.construct(**body) if isinstance(body, dict) else body)
+        text, usage = answer_text(response)
     except retry.BadReply as exc:
         return str(exc)
-    return Answer(text, usage)
+    return Answer(text, usage, confidence=answer_confidence(response))
 
 
 class BatchApi:
@@ -478,7 +480,13 @@ class BatchBackend:
                 answer = self._wait_for_follow_up(key, request)
         if answer is not None:
             share = self.config.batch_price_share
-            return ChatResult(text=answer.text, usage=answer.usage, cached=answer.paid_before, price_share=share)
+            return ChatResult(
+                text=answer.text,
+                usage=answer.usage,
+                cached=answer.paid_before,
+                price_share=share,
+                confidence=answer.confidence,
+            )
         with self._direct:
             return self.direct.complete(request)
 

@@ -1,8 +1,10 @@
 """A response cache in front of any backend: a re-run with the same prompts pays nothing.
 
 Only answers that passed validation are remembered (see ChatResult.keep), so a broken answer is
-never replayed. Answers are kept in memory for the run too: a cache file that fails (damaged,
-locked, disk full) or could not be opened costs the speed-up, never an answer already paid for.
+never replayed; except the in-process model's, which asking again would only repeat (it decodes
+with a fixed seed; a replayed answer is validated again, see briefing.asking.ask). Answers are
+kept in memory for the run too: a cache file that fails (damaged, locked, disk full) or could not
+be opened costs the speed-up, never an answer already paid for.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class CachedBackend:
         self.local: bool = backend.local
         self.max_concurrency: int = backend.max_concurrency
         self.token_counter: TokenCounter = backend.token_counter
-        self.memory: dict[str, tuple[str, Usage]] = {}
+        self.memory: dict[str, tuple[str, Usage, float | None]] = {}
         self.problem: str | None = None  # why the store stopped being used, for the report
         self._lock = threading.Lock()
 
@@ -44,11 +46,11 @@ class CachedBackend:
         hit = self.memory.get(key) or self._stored(key)
         if hit is not None:
             log.debug("cache hit %s", key[:12])
-            return ChatResult(text=hit[0], usage=hit[1], cached=True)
+            return ChatResult(text=hit[0], usage=hit[1], cached=True, confidence=hit[2])
         result = self.backend.complete(request)
 
         def keep() -> None:
-            self._keep(key, result.text, result.usage)
+            self._keep(key, result.text, result.usage, result.confidence)
 
         result.keep = keep
         return result
@@ -58,7 +60,7 @@ class CachedBackend:
         key = request.cache_key(self.model)
         return key in self.memory or self._stored(key) is not None
 
-    def _stored(self, key: str) -> tuple[str, Usage] | None:
+    def _stored(self, key: str) -> tuple[str, Usage, float | None] | None:
         store = self.store
         if store is None:
             return None
@@ -68,13 +70,13 @@ class CachedBackend:
             self._broken(store, exc)
             return None
 
-    def _keep(self, key: str, text: str, usage: Usage) -> None:
-        self.memory[key] = (text, usage)
+    def _keep(self, key: str, text: str, usage: Usage, confidence: float | None) -> None:
+        self.memory[key] = (text, usage, confidence)
         store = self.store
         if store is None:
             return
         try:
-            store.save_response(key, self.model, text, usage)
+            store.save_response(key, self.model, text, usage, confidence)
         except sqlite3.Error as exc:
             self._broken(store, exc)
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from briefing.config import LLMConfig
 from briefing.errors import ConfigError, LLMError
 from briefing.llm.base import ChatRequest, ChatResult
@@ -213,6 +215,11 @@ class LlamaBackend:
             kwargs["stop"] = list(request.stop)
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        sure = GreedyConfidence() if request.confidence and request.temperature == 0 else None
+        if sure is not None:
+            from llama_cpp import LogitsProcessorList
+
+            kwargs["logits_processor"] = LogitsProcessorList([sure])
         try:
             with self._lock:
                 response: dict[str, Any] = dict(self.llama.create_chat_completion(**kwargs))
@@ -223,4 +230,27 @@ class LlamaBackend:
         return ChatResult(
             text=str(message.get("content") or ""),
             usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
+            confidence=sure.value() if sure is not None else None,
         )
+
+
+class GreedyConfidence:
+    """A llama.cpp logits processor that notes how likely each greedily chosen token was.
+
+    Under greedy decoding the token chosen at each step is the most likely one, so its
+    log-probability is the largest logit minus the log of the sum of all their exponentials.
+    The processor only looks; it returns the logits unchanged.
+    """
+
+    def __init__(self) -> None:
+        self.logprobs: list[float] = []
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        logits = np.asarray(scores, dtype=np.float64)
+        top = float(logits.max())
+        self.logprobs.append(-float(np.log(np.exp(logits - top).sum())))
+        return scores
+
+    def value(self) -> float | None:
+        """exp(mean log-probability) of the tokens chosen, or None when none was."""
+        return float(np.exp(np.mean(self.logprobs))) if self.logprobs else None

@@ -9,6 +9,7 @@ error page with status 200, a truncated body) counts as a failed attempt and is 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import Any
@@ -89,6 +90,21 @@ def answer_text(response: Any) -> tuple[str, Usage]:
     return content or "", Usage(prompt, completion)
 
 
+def answer_confidence(response: Any) -> float | None:
+    """exp(mean log-probability) of the answer's tokens, from a chat completion asked for
+    `logprobs`; None when the reply carries none."""
+    choices = getattr(response, "choices", None)
+    logprobs = getattr(choices[0], "logprobs", None) if isinstance(choices, list) and choices else None
+    tokens = getattr(logprobs, "content", None)
+    if isinstance(logprobs, dict):  # a batch line's body, not parsed into models
+        tokens = logprobs.get("content")
+    values = [getattr(t, "logprob", None) if not isinstance(t, dict) else t.get("logprob") for t in tokens or []]
+    numbers = [float(v) for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    if not numbers or len(numbers) != len(values):
+        return None
+    return math.exp(sum(numbers) / len(numbers))
+
+
 def rejects_json_mode(exc: openai.APIStatusError) -> bool:
     """True when an error says the request's response_format is not supported.
 
@@ -131,6 +147,7 @@ class OpenAIBackend:
         self.model = config.model
         self.name = f"openai-compatible endpoint {config.base_url or 'api.openai.com'}"
         self.json_mode = config.json_mode
+        self.logprobs = True  # ask for token probabilities when a request wants its confidence
         self.max_concurrency = config.concurrency
         self.token_counter: TokenCounter = TiktokenCounter()
 
@@ -154,6 +171,8 @@ class OpenAIBackend:
         }
         if request.stop:
             body["stop"] = list(request.stop)
+        if request.confidence and self.logprobs:
+            body["logprobs"] = True
         response_format = self._response_format(request)
         if response_format is not None:
             body["response_format"] = response_format
@@ -164,6 +183,15 @@ class OpenAIBackend:
         try:
             return self.client.chat.completions.create(**body)
         except openai.APIStatusError as exc:
+            if "logprobs" in body and exc.status_code in (400, 422, 500) and "logprobs" in str(exc).lower():
+                # No token probabilities from this endpoint: answers carry no confidence.
+                self.logprobs = False
+                log.warning(
+                    "the endpoint refused logprobs (HTTP %d): its translations are kept without the "
+                    "summary.min_translation_confidence check",
+                    exc.status_code,
+                )
+                return self._call_once(request)
             if "response_format" not in body or not rejects_json_mode(exc):
                 raise
             # The endpoint does not support this JSON mode: step down once and remember.
@@ -171,7 +199,7 @@ class OpenAIBackend:
             log.info("endpoint rejected JSON mode (HTTP %d); falling back to '%s'", exc.status_code, self.json_mode)
             return self._call_once(request)
 
-    def _attempt(self, request: ChatRequest) -> tuple[str, Usage]:
+    def _attempt(self, request: ChatRequest) -> tuple[str, Usage, float | None]:
         """One request under the whole-request deadline; any unreadable reply is a BadReply."""
         try:
             response = call_with_deadline(lambda: self._call_once(request), self.config.timeout_seconds)
@@ -179,7 +207,7 @@ class OpenAIBackend:
             raise
         except Exception as exc:  # the SDK failing to decode a 200 reply (an HTML page, a cut body)
             raise retry.BadReply(f"the endpoint's reply could not be read ({type(exc).__name__})") from None
-        return answer_text(response)
+        return (*answer_text(response), answer_confidence(response))
 
     def complete(self, request: ChatRequest) -> ChatResult:
         """One chat call, retried on transient failures within the configured bounds.
@@ -193,7 +221,7 @@ class OpenAIBackend:
             for attempt in retrying(self.config):
                 with attempt:
                     attempts += 1
-                    text, usage = self._attempt(request)
+                    text, usage, confidence = self._attempt(request)
         except openai.AuthenticationError:
             raise LLMError(
                 "the LLM endpoint refused the API key (HTTP 401): check OPENAI_API_KEY or BRIEFING_LLM_API_KEY",
@@ -207,4 +235,4 @@ class OpenAIBackend:
             ) from None
         except (openai.OpenAIError, retry.DeadlineExceeded, retry.BadReply) as exc:
             raise LLMError(f"LLM call failed after {attempts} attempt(s): {retry.describe(exc)}", attempts) from exc
-        return ChatResult(text=text, usage=usage, retries=attempts - 1)
+        return ChatResult(text=text, usage=usage, retries=attempts - 1, confidence=confidence)

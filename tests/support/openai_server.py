@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import json
+import math
 import re
 import socket
 import threading
@@ -107,6 +108,11 @@ class ScriptedOpenAI(LocalServer):
         self.answer: Callable[[list[dict[str, str]]], str | None] | None = None
         # Served to every request once the queue is empty (a fault that lasts); None = answer well.
         self.always: Reply | None = None
+        # Token probabilities, for requests asking for logprobs: the probability the "model" gives
+        # every token of an answer, by the answer (default 0.95); rejects_logprobs answers such a
+        # request 400, like an endpoint without them.
+        self.sureness: Callable[[str], float] = lambda content: 0.95
+        self.rejects_logprobs = False
         # Batches: False answers 404 on /files and /batches, like an endpoint without them.
         self.offers_batches = True
         self.batch_scripts: list[BatchScript] = []  # for the next batches created, in order
@@ -155,13 +161,20 @@ class ScriptedOpenAI(LocalServer):
         return self.transform(content) if self.transform is not None else content
 
     def completion(self, payload: dict[str, Any], content: str, number: int) -> dict[str, Any]:
-        """A chat completion carrying `content`, with usage counted from the request."""
+        """A chat completion carrying `content`, with usage counted from the request (and its
+        tokens' log-probabilities, one token a word, when the request asks for logprobs)."""
+        choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": content}}
+        choice["finish_reason"] = "stop"
+        if payload.get("logprobs"):
+            logprob = math.log(self.sureness(content))
+            tokens = [{"token": w, "logprob": logprob, "bytes": None, "top_logprobs": []} for w in content.split()]
+            choice["logprobs"] = {"content": tokens}
         return {
             "id": f"chatcmpl-{number}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": payload.get("model", "scripted"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "choices": [choice],
             "usage": {
                 "prompt_tokens": sum(len(m["content"]) // 4 for m in payload["messages"]),
                 "completion_tokens": len(content) // 4,
@@ -341,8 +354,11 @@ class ScriptedOpenAI(LocalServer):
                 if reply.body is not None:
                     self._send(reply.status, reply.body, reply.headers, reply.trickle)
                     return
+                if outer.rejects_logprobs and payload.get("logprobs"):
+                    reply = Reply(status=400, content="logprobs is not supported by this model")
                 if reply.status != 200:
-                    error = {"error": {"message": f"scripted {reply.status}", "type": "server_error"}}
+                    message = reply.content if reply.status == 400 and reply.content else f"scripted {reply.status}"
+                    error = {"error": {"message": message, "type": "server_error"}}
                     self._send(reply.status, json.dumps(error), reply.headers)
                     return
                 content = reply.content
