@@ -590,6 +590,7 @@ def lead_overview(stories: list[tuple[str, StorySummary]], count: int = 3) -> li
             citations=[story_id],
             original=summary.sentences[0].original,
             original_language=summary.sentences[0].original_language,
+            confidence=summary.sentences[0].confidence,
         )
         for story_id, summary in stories[:count]
     ]

@@ -87,6 +87,24 @@ def open_db(path: Path, schema: str, fix: str) -> sqlite3.Connection:
         raise ConfigError(describe_db_error(path, exc, fix)) from None
 
 
+def add_confidence_column(db: sqlite3.Connection) -> bool:
+    """Give llm_cache its `confidence` column if it lacks it; False when the file cannot take it.
+
+    Two runs may find the column missing at once: the second's "duplicate column" means it is there.
+    """
+    if "confidence" in {row[1] for row in db.execute("PRAGMA table_info(llm_cache)")}:
+        return True
+    try:
+        with db:
+            db.execute("ALTER TABLE llm_cache ADD COLUMN confidence REAL")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" in str(exc).lower():
+            return True
+        log.warning("the response cache cannot store confidences (%s); answers read from it carry none", exc)
+        return False
+    return True
+
+
 class Store:
     """A thread-safe handle on the LLM response cache."""
 
@@ -94,16 +112,15 @@ class Store:
         self.path = path
         self._db = open_db(path, SCHEMA, CACHE_FIX)
         self._lock = threading.Lock()
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(llm_cache)")}
-        if "confidence" not in columns:  # a cache written before answers carried their confidence
-            with self._db:
-                self._db.execute("ALTER TABLE llm_cache ADD COLUMN confidence REAL")
+        # A cache written before answers carried their confidence gains the column; one that cannot
+        # (read-only, locked) is used without it: its answers then carry none.
+        self._confidence = "confidence" if add_confidence_column(self._db) else "NULL"
 
     def cached_response(self, key: str) -> tuple[str, Usage, float | None] | None:
         """A stored answer for this cache key, with the usage it originally cost and its confidence."""
         with self._lock:
             row = self._db.execute(
-                "SELECT response, prompt_tokens, completion_tokens, confidence FROM llm_cache WHERE key = ?",
+                f"SELECT response, prompt_tokens, completion_tokens, {self._confidence} FROM llm_cache WHERE key = ?",
                 (key,),
             ).fetchone()
         if row is None:
@@ -112,12 +129,14 @@ class Store:
 
     def save_response(self, key: str, model: str, response: str, usage: Usage, confidence: float | None = None) -> None:
         """Keep an answer at once, so a crash later in the run does not lose what was paid for."""
+        values = [key, model, response, usage.prompt_tokens, usage.completion_tokens, time.time()]
+        columns = "key, model, response, prompt_tokens, completion_tokens, created"
+        if self._confidence != "NULL":
+            values.append(confidence)
+            columns += ", confidence"
         with self._lock, self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO llm_cache"
-                " (key, model, response, prompt_tokens, completion_tokens, created, confidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, model, response, usage.prompt_tokens, usage.completion_tokens, time.time(), confidence),
+                f"INSERT OR REPLACE INTO llm_cache ({columns}) VALUES ({', '.join('?' * len(values))})", values
             )
 
     def cache_size(self) -> int:

@@ -171,6 +171,12 @@ class AbstractiveSummarizer(Summarizer):
             return fallback_overview(done), stats, str(exc)
 
 
+UNSCORED = (
+    "the model's confidence in its translations could not be measured (the endpoint gives no logprobs): "
+    "they are kept without the summary.min_translation_confidence check"
+)
+
+
 class ExtractiveSummarizer(Summarizer):
     """Sentences picked from the articles: English quoted, the rest translated and checked."""
 
@@ -182,10 +188,12 @@ class ExtractiveSummarizer(Summarizer):
     ) -> None:
         super().__init__(backend, config, prompts, batch)
         self.embedder = embedder
+        self.unscored_noted = False  # said once a run: translations came back without a confidence
 
     def summarize(self, story: Story, stats: CallStats) -> tuple[StorySummary, list[str]]:
         """Picked, quoted or translated sentences, and a checked headline."""
-        return summarize_extractive(
+        gate = self.min_translation_confidence
+        summary, problems = summarize_extractive(
             story,
             self.backend,
             self.prompts,
@@ -194,8 +202,13 @@ class ExtractiveSummarizer(Summarizer):
             self.config.digest.max_articles_per_story,
             stats,
             self.translate_languages,
-            self.min_translation_confidence,
+            gate,
         )
+        unscored = any(s.original is not None and s.confidence is None for s in summary.sentences)
+        if gate is not None and unscored and not self.unscored_noted:
+            self.unscored_noted = True
+            problems.append(UNSCORED)
+        return summary, problems
 
     def overview(self, items: list[StoryDigest]) -> tuple[list[Sentence], CallStats, str | None]:
         """The checked lead sentence of each top story: no free text from a small model."""

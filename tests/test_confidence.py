@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,10 +25,10 @@ from briefing.llm.local import DEFAULT_MODEL_FILE, GreedyConfidence
 from briefing.llm.openai_backend import answer_confidence
 from briefing.models import Sentence, Usage
 from briefing.prompts import Prompts
-from briefing.store import Store
-from briefing.summarizers import ExtractiveSummarizer
+from briefing.store import Store, add_confidence_column
+from briefing.summarizers import UNSCORED, ExtractiveSummarizer
 from tests.support.data import read_digest
-from tests.support.openai_server import ScriptedOpenAI
+from tests.support.openai_server import Reply, ScriptedOpenAI
 from tests.support.runs import run_day
 
 DATE = "2026-11-24"
@@ -43,6 +44,14 @@ Il sindacato Fiom ha indetto uno sciopero di otto ore per venerdì prossimo dava
 """
 LAYOFFS = "The company Acme laid off 173 employees at its plant in Turin on Monday morning."
 STRIKE = "The Fiom union called an eight-hour strike for next Friday in front of the gates."
+SPANISH = """---
+title: Incendio en el Algarve
+source: Diario Ibérico
+language: es
+---
+Un incendio forestal en la sierra de Monchique ha obligado a evacuar a unas 1.200 personas de once aldeas.
+"""
+FIRE = "A forest fire in the Monchique hills forced the evacuation of about 1,200 people from eleven villages."
 
 
 def translator(messages: list[dict[str, str]]) -> str | None:
@@ -50,7 +59,10 @@ def translator(messages: list[dict[str, str]]) -> str | None:
     prompt = messages[-1]["content"]
     if not prompt.startswith("Translate") or "<sentence>" not in prompt:
         return "Acme lays off 173 employees in Turin" if "headline" in prompt else None
-    return LAYOFFS if "licenziato" in prompt.rsplit("<sentence>", 1)[1] else STRIKE
+    sentence = prompt.rsplit("<sentence>", 1)[1]
+    if "Monchique" in sentence:
+        return FIRE
+    return LAYOFFS if "licenziato" in sentence else STRIKE
 
 
 def unsure_of_the_strike(content: str) -> float:
@@ -92,6 +104,9 @@ def test_an_endpoints_logprobs_give_the_geometric_mean_probability() -> None:
     assert answer_confidence(as_dicts) == pytest.approx(0.5)  # a batch line's body
     for missing in (None, SimpleNamespace(content=None), SimpleNamespace(content=[SimpleNamespace(logprob=None)])):
         assert answer_confidence(SimpleNamespace(choices=[SimpleNamespace(logprobs=missing)])) is None
+    impossible = [SimpleNamespace(logprob=-0.1), SimpleNamespace(logprob=-math.inf)]  # a token given no chance
+    zero = SimpleNamespace(choices=[SimpleNamespace(logprobs=SimpleNamespace(content=impossible))])
+    assert answer_confidence(zero) == 0
 
 
 def test_asking_for_confidence_changes_the_cache_key() -> None:
@@ -142,6 +157,47 @@ def test_an_endpoint_without_logprobs_still_translates(use_server: ScriptedOpenA
     assert [s["text"] for s in _sentences(digest)] == [LAYOFFS, STRIKE]
     asked = [r for r in use_server.requests if r.get("logprobs")]
     assert len(asked) == 1  # refused once, then no longer asked for
+
+
+def test_a_server_error_naming_logprobs_is_retried_not_taken_as_a_refusal(
+    use_server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    use_server.answer = translator
+    fault = json.dumps({"error": {"message": "logprobs backend overloaded", "type": "server_error"}})
+    use_server.script(Reply(status=500, body=fault))
+    digest = run_acme(tmp_path, min_translation_confidence=0.8)
+    assert [s["text"] for s in _sentences(digest)] == [LAYOFFS, STRIKE]
+    assert all(s["original"]["confidence"] == pytest.approx(0.95) for s in _sentences(digest))  # type: ignore[index]
+    assert digest["report"]["llm"]["retries"] == 1  # type: ignore[index]
+
+
+def test_translations_an_endpoint_gives_no_confidence_for_are_kept_and_reported_once(
+    use_server: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    use_server.answer = translator
+    use_server.ignores_logprobs = True
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "acme-it.md").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "in" / "fire-es.md").write_text(SPANISH, encoding="utf-8")
+    out = tmp_path / "out"
+    run_day([tmp_path / "in"], out, date=DATE, summary={"mode": "extractive", "min_translation_confidence": 0.8})
+    digest = read_digest(out, DATE)
+    assert [story["status"] for story in digest["stories"]] == ["ok", "ok"]  # two stories, both translated
+    kept = [s for story in digest["stories"] for s in story["sentences"]]
+    assert FIRE in [s["text"] for s in kept] and all("confidence" not in s["original"] for s in kept)
+    notes = [w["note"] for w in digest["report"]["warnings"]]
+    assert sum(UNSCORED in n for n in notes) == 1  # once a run, not once a story
+
+
+def test_a_cache_file_that_cannot_take_the_column_is_read_without_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as old:
+        old.execute("CREATE TABLE llm_cache (key TEXT PRIMARY KEY, response TEXT)")
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as read_only:
+        assert add_confidence_column(read_only) is False
+    with closing(sqlite3.connect(path)) as writable:
+        assert add_confidence_column(writable) is True
+        assert add_confidence_column(writable) is True  # a second opener finds it there
 
 
 def test_the_embedded_default_model_is_gated_at_its_measured_confidence() -> None:

@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 
 from briefing.cli import main
-from briefing.config import Config
+from briefing.config import Config, LLMConfig
 from briefing.language import detect
 from briefing.llm import local_available
-from briefing.llm.local import ensure_default_model
+from briefing.llm.base import ChatRequest
+from briefing.llm.local import LlamaBackend, ensure_default_model
 from briefing.paths import Paths
+from briefing.summarizers import UNSCORED
 from tests.conftest import EXAMPLES, SEEDS, read_digest
 
 pytestmark = [
@@ -98,6 +100,36 @@ def test_real_model_behind_a_real_openai_api(
     check_digest(digest, inputs=4, min_ok=1)
     translated = [s for story in digest["stories"] for s in story["sentences"] if s.get("original")]
     assert all(s["original"]["language"] in ("es", "fr") for s in translated)
+
+
+def test_an_endpoint_without_logprobs_keeps_its_translations_unscored_and_says_so(
+    llama_server: str, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # llama-cpp-python's server answers `logprobs: null` to a chat request asking for them.
+    monkeypatch.setenv("BRIEFING_LLM_BASE_URL", llama_server)
+    monkeypatch.setenv("BRIEFING_LLM_MODEL", "embedded")
+    monkeypatch.setenv("BRIEFING_LLM_TIMEOUT_SECONDS", "300")
+    monkeypatch.setenv("BRIEFING_SUMMARY_MIN_TRANSLATION_CONFIDENCE", "0.5")
+    out = isolated_env / "out"
+    sources = [str(EXAMPLES / name) for name in ("fire-es.md", "fire-fr.md")]
+    assert main(["run", *sources, "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]) in (0, 3)
+    digest = read_digest(out, DATE)
+    translated = [s for story in digest["stories"] for s in story["sentences"] if s.get("original")]
+    assert translated and all("confidence" not in s["original"] for s in translated)
+    notes = [w["note"] for w in digest["report"]["warnings"]]
+    assert sum(UNSCORED in n for n in notes) == 1
+
+
+def test_the_in_process_model_measures_its_confidence_without_changing_its_answer(model_path: Path) -> None:
+    backend = LlamaBackend(model_path, LLMConfig())
+    messages = (("user", "Translate into English, answer with the translation only: Il gatto dorme sul divano."),)
+    plain = backend.complete(ChatRequest(messages=messages, temperature=0.0, max_tokens=30))
+    measured = backend.complete(ChatRequest(messages=messages, temperature=0.0, max_tokens=30, confidence=True))
+    assert measured.text == plain.text and "cat" in measured.text.lower()
+    assert plain.confidence is None and measured.confidence is not None and 0.3 < measured.confidence <= 1.0
+    schema = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
+    constrained = ChatRequest(messages=messages, temperature=0.0, max_tokens=30, json_schema=schema, confidence=True)
+    assert backend.complete(constrained).confidence is None  # a grammar may pick another than the likeliest token
 
 
 def test_real_model_abstractive_json_through_the_server(

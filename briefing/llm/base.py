@@ -42,7 +42,7 @@ class ChatRequest:
         }
         if self.stop:  # only when set, so answers cached before the field existed keep their keys
             payload["stop"] = list(self.stop)
-        if self.confidence:  # a cached answer to such a request always carries its confidence
+        if self.confidence:  # a cached answer to such a request carries its confidence (when one was given)
             payload["confidence"] = True
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -63,7 +63,8 @@ class ChatResult:
     tell; None otherwise.
 
     `keep` is called once the answer has passed validation (briefing.asking.ask): only then may a
-    cache remember it, so a broken answer is never replayed to later runs.
+    cache remember it, so a broken answer is never replayed to later runs; except an answer of the
+    in-process model, which asking again would only repeat (it is validated again when replayed).
     """
 
     text: str

@@ -210,12 +210,15 @@ class LlamaBackend:
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
             "seed": 0,
+            "repeat_penalty": 1.0,  # no penalty: the greedy choice is the most likely token (GreedyConfidence)
         }
         if request.stop:
             kwargs["stop"] = list(request.stop)
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
-        sure = GreedyConfidence() if request.confidence and request.temperature == 0 else None
+        # Measured only where the token chosen is the most likely one: greedy, no grammar.
+        greedy = request.temperature == 0 and request.json_schema is None
+        sure = GreedyConfidence() if request.confidence and greedy else None
         if sure is not None:
             from llama_cpp import LogitsProcessorList
 
@@ -237,9 +240,11 @@ class LlamaBackend:
 class GreedyConfidence:
     """A llama.cpp logits processor that notes how likely each greedily chosen token was.
 
-    Under greedy decoding the token chosen at each step is the most likely one, so its
-    log-probability is the largest logit minus the log of the sum of all their exponentials.
-    The processor only looks; it returns the logits unchanged.
+    Under greedy decoding without a grammar or penalties the token chosen at each step is the
+    most likely one, so its log-probability is the largest logit minus the log of the sum of all
+    their exponentials. The processor only looks; it returns the logits unchanged. The step that
+    ends the answer (end of turn, or the blank line a translation stops at) counts too; an
+    endpoint's logprobs leave it out, so the same threshold reads a little differently there.
     """
 
     def __init__(self) -> None:

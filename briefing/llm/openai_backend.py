@@ -96,13 +96,21 @@ def answer_confidence(response: Any) -> float | None:
     choices = getattr(response, "choices", None)
     logprobs = getattr(choices[0], "logprobs", None) if isinstance(choices, list) and choices else None
     tokens = getattr(logprobs, "content", None)
-    if isinstance(logprobs, dict):  # a batch line's body, not parsed into models
+    if isinstance(logprobs, dict):  # a reply whose nested parts were left as plain JSON objects
         tokens = logprobs.get("content")
     values = [getattr(t, "logprob", None) if not isinstance(t, dict) else t.get("logprob") for t in tokens or []]
-    numbers = [float(v) for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    numbers = [float(v) for v in values if isinstance(v, int | float) and not math.isnan(v)]
     if not numbers or len(numbers) != len(values):
-        return None
+        return None  # none given, or not for every token: unscored
+    if any(math.isinf(n) for n in numbers):
+        return 0.0  # a token the model gave no chance at all
     return math.exp(sum(numbers) / len(numbers))
+
+
+def refuses_logprobs(exc: openai.APIStatusError) -> bool:
+    """True when an error rejects the request's `logprobs` (a 4xx naming it; a 5xx is transient)."""
+    named = getattr(exc, "param", None) == "logprobs" or "logprobs" in str(exc).lower()
+    return exc.status_code in (400, 422) and named
 
 
 def rejects_json_mode(exc: openai.APIStatusError) -> bool:
@@ -183,7 +191,7 @@ class OpenAIBackend:
         try:
             return self.client.chat.completions.create(**body)
         except openai.APIStatusError as exc:
-            if "logprobs" in body and exc.status_code in (400, 422, 500) and "logprobs" in str(exc).lower():
+            if "logprobs" in body and refuses_logprobs(exc):
                 # No token probabilities from this endpoint: answers carry no confidence.
                 self.logprobs = False
                 log.warning(

@@ -113,6 +113,7 @@ class ScriptedOpenAI(LocalServer):
         # request 400, like an endpoint without them.
         self.sureness: Callable[[str], float] = lambda content: 0.95
         self.rejects_logprobs = False
+        self.ignores_logprobs = False  # answers `logprobs: null`, like llama-cpp-python's server
         # Batches: False answers 404 on /files and /batches, like an endpoint without them.
         self.offers_batches = True
         self.batch_scripts: list[BatchScript] = []  # for the next batches created, in order
@@ -165,7 +166,9 @@ class ScriptedOpenAI(LocalServer):
         tokens' log-probabilities, one token a word, when the request asks for logprobs)."""
         choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": content}}
         choice["finish_reason"] = "stop"
-        if payload.get("logprobs"):
+        if payload.get("logprobs") and self.ignores_logprobs:
+            choice["logprobs"] = None
+        elif payload.get("logprobs"):
             logprob = math.log(self.sureness(content))
             tokens = [{"token": w, "logprob": logprob, "bytes": None, "top_logprobs": []} for w in content.split()]
             choice["logprobs"] = {"content": tokens}
