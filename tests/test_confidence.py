@@ -27,21 +27,12 @@ from briefing.models import Sentence, Usage
 from briefing.prompts import Prompts
 from briefing.store import Store, add_confidence_column
 from briefing.summarizers import UNSCORED, ExtractiveSummarizer
-from tests.support.data import read_digest
+from tests.support.data import ACME_IT, read_digest
 from tests.support.openai_server import Reply, ScriptedOpenAI
 from tests.support.runs import run_day
 
 DATE = "2026-11-24"
-ARTICLE = """---
-title: Acme licenzia a Torino
-source: Cronaca Subalpina
-language: it
-url: https://cronaca.example/acme
----
-L'azienda Acme ha licenziato 173 dipendenti nello stabilimento di Torino lunedì mattina.
-
-Il sindacato Fiom ha indetto uno sciopero di otto ore per venerdì prossimo davanti ai cancelli.
-"""
+ARTICLE = ACME_IT
 LAYOFFS = "The company Acme laid off 173 employees at its plant in Turin on Monday morning."
 STRIKE = "The Fiom union called an eight-hour strike for next Friday in front of the gates."
 SPANISH = """---

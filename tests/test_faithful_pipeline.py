@@ -13,21 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.data import read_digest
+from tests.support.data import ACME_IT, read_digest
 from tests.support.openai_server import ScriptedOpenAI
 from tests.support.runs import run_day
 
 DATE = "2026-11-24"
-ARTICLE = """---
-title: Acme licenzia a Torino
-source: Cronaca Subalpina
-language: it
-url: https://cronaca.example/acme
----
-L'azienda Acme ha licenziato 173 dipendenti nello stabilimento di Torino lunedì mattina.
-
-Il sindacato Fiom ha indetto uno sciopero di otto ore per venerdì prossimo davanti ai cancelli.
-"""
+ARTICLE = ACME_IT
 FIRED, HIRED = "laid off", "hired"
 
 

@@ -82,20 +82,24 @@ def check_digest(digest: dict, inputs: int, min_ok: int) -> None:  # type: ignor
     assert len(digest["report"]["articles"]) == inputs
 
 
-def test_real_model_behind_a_real_openai_api(
-    llama_server: str, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BRIEFING_LLM_BASE_URL", llama_server)
+def run_through_server(server: str, out: Path, names: list[str], monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]
+    """`briefing run --mode extractive` on sample articles against the model's server; the digest."""
+    monkeypatch.setenv("BRIEFING_LLM_BASE_URL", server)
     monkeypatch.setenv("BRIEFING_LLM_MODEL", "embedded")
     monkeypatch.setenv("BRIEFING_LLM_TIMEOUT_SECONDS", "300")
     monkeypatch.setenv("BRIEFING_LLM_CONCURRENCY", "1")
-    out = isolated_env / "out"
+    sources = [str(EXAMPLES / name) for name in names]
+    assert main(["run", *sources, "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]) in (0, 3)
+    return read_digest(out, DATE)
+
+
+def test_real_model_behind_a_real_openai_api(
+    llama_server: str, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Two stories: one told in English and Finnish (quoted), one only in Spanish and French
     # (translated and checked). The whole sample corpus is what `scripts/run-sample.sh` runs.
-    sources = [str(EXAMPLES / name) for name in ("rates-en.md", "rates-fi.md", "fire-es.md", "fire-fr.md")]
-    code = main(["run", *sources, "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"])
-    assert code in (0, 3)
-    digest = read_digest(out, DATE)
+    names = ["rates-en.md", "rates-fi.md", "fire-es.md", "fire-fr.md"]
+    digest = run_through_server(llama_server, isolated_env / "out", names, monkeypatch)
     assert digest["report"]["llm"]["calls"] > 0 and digest["report"]["llm"]["model"] == "embedded"
     check_digest(digest, inputs=4, min_ok=1)
     translated = [s for story in digest["stories"] for s in story["sentences"] if s.get("original")]
@@ -106,14 +110,8 @@ def test_an_endpoint_without_logprobs_keeps_its_translations_unscored_and_says_s
     llama_server: str, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # llama-cpp-python's server answers `logprobs: null` to a chat request asking for them.
-    monkeypatch.setenv("BRIEFING_LLM_BASE_URL", llama_server)
-    monkeypatch.setenv("BRIEFING_LLM_MODEL", "embedded")
-    monkeypatch.setenv("BRIEFING_LLM_TIMEOUT_SECONDS", "300")
     monkeypatch.setenv("BRIEFING_SUMMARY_MIN_TRANSLATION_CONFIDENCE", "0.5")
-    out = isolated_env / "out"
-    sources = [str(EXAMPLES / name) for name in ("fire-es.md", "fire-fr.md")]
-    assert main(["run", *sources, "--out", str(out), "--date", DATE, "--mode", "extractive", "-q"]) in (0, 3)
-    digest = read_digest(out, DATE)
+    digest = run_through_server(llama_server, isolated_env / "out", ["fire-es.md", "fire-fr.md"], monkeypatch)
     translated = [s for story in digest["stories"] for s in story["sentences"] if s.get("original")]
     assert translated and all("confidence" not in s["original"] for s in translated)
     notes = [w["note"] for w in digest["report"]["warnings"]]

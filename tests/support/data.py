@@ -21,3 +21,16 @@ def read_digest(out: Path, date: str) -> dict[str, Any]:
     """The digest.json of a run."""
     data: dict[str, Any] = json.loads((out / date / "digest.json").read_text(encoding="utf-8"))
     return data
+
+
+# A short Italian report (a layoff and a strike) whose translations tests check fact by fact.
+ACME_IT = """---
+title: Acme licenzia a Torino
+source: Cronaca Subalpina
+language: it
+url: https://cronaca.example/acme
+---
+L'azienda Acme ha licenziato 173 dipendenti nello stabilimento di Torino lunedì mattina.
+
+Il sindacato Fiom ha indetto uno sciopero di otto ore per venerdì prossimo davanti ai cancelli.
+"""
