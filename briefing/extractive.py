@@ -354,12 +354,13 @@ def translate_checked(
     left out if it still disagrees. With `min_confidence`, an answer the model was less sure of
     (ChatResult.confidence) is left out too: no re-ask, as greedy decoding would say the same.
     """
-    english, why = None, ""
+    english: Translated | None = None
+    why = ""
     sure = min_confidence is not None
     for attempt in range(config.translate_attempts):
         try:
             request = translation_request(cand, prompts, attempt, confidence=sure)
-            english = ask_sure(backend, request, stats, partial(check_translation, cand))
+            english = Translated(*ask_sure(backend, request, stats, partial(check_translation, cand)))
             break
         except LLMOutputInvalid as exc:
             log.debug("translation of a sentence of %s refused (attempt %d): %s", cand.article.id, attempt + 1, exc)
@@ -367,24 +368,20 @@ def translate_checked(
             why = str(exc)
     if english is None:
         return None, why
-    problems = check_sentence(english[0], cand.text, cand.article.language)
+    problems = check_sentence(english.text, cand.text, cand.article.language)
     if not problems:
-        return _confident(Translated(*english), min_confidence, "passed")
+        return _confident(english, min_confidence, "passed")
     log.debug("translation of a sentence of %s disagrees with it: %s", cand.article.id, problems)
     stats.reasks += 1
     try:
-        repaired = ask_sure(
-            backend,
-            translation_request(cand, prompts, 1, problems, confidence=sure),
-            stats,
-            partial(check_translation, cand),
-        )
+        request = translation_request(cand, prompts, 1, problems, confidence=sure)
+        repaired = Translated(*ask_sure(backend, request, stats, partial(check_translation, cand)))
     except LLMOutputInvalid as exc:
         return None, f"{'; '.join(map(str, problems))}; the re-asked answer: {exc}"
-    still = check_sentence(repaired[0], cand.text, cand.article.language)
+    still = check_sentence(repaired.text, cand.text, cand.article.language)
     if still:
         return None, "; ".join(map(str, still))
-    return _confident(Translated(*repaired), min_confidence, "repaired")
+    return _confident(repaired, min_confidence, "repaired")
 
 
 @dataclass(frozen=True)

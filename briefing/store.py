@@ -114,13 +114,14 @@ class Store:
         self._lock = threading.Lock()
         # A cache written before answers carried their confidence gains the column; one that cannot
         # (read-only, locked) is used without it: its answers then carry none.
-        self._confidence = "confidence" if add_confidence_column(self._db) else "NULL"
+        self._has_confidence = add_confidence_column(self._db)
 
     def cached_response(self, key: str) -> tuple[str, Usage, float | None] | None:
         """A stored answer for this cache key, with the usage it originally cost and its confidence."""
+        confidence = "confidence" if self._has_confidence else "NULL"
         with self._lock:
             row = self._db.execute(
-                f"SELECT response, prompt_tokens, completion_tokens, {self._confidence} FROM llm_cache WHERE key = ?",
+                f"SELECT response, prompt_tokens, completion_tokens, {confidence} FROM llm_cache WHERE key = ?",
                 (key,),
             ).fetchone()
         if row is None:
@@ -129,14 +130,20 @@ class Store:
 
     def save_response(self, key: str, model: str, response: str, usage: Usage, confidence: float | None = None) -> None:
         """Keep an answer at once, so a crash later in the run does not lose what was paid for."""
-        values = [key, model, response, usage.prompt_tokens, usage.completion_tokens, time.time()]
-        columns = "key, model, response, prompt_tokens, completion_tokens, created"
-        if self._confidence != "NULL":
-            values.append(confidence)
-            columns += ", confidence"
+        row = {
+            "key": key,
+            "model": model,
+            "response": response,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "created": time.time(),
+        }
+        if self._has_confidence:
+            row["confidence"] = confidence
         with self._lock, self._db:
             self._db.execute(
-                f"INSERT OR REPLACE INTO llm_cache ({columns}) VALUES ({', '.join('?' * len(values))})", values
+                f"INSERT OR REPLACE INTO llm_cache ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
             )
 
     def cache_size(self) -> int:
