@@ -6,14 +6,18 @@ its checkable facts are compared with the cited source text:
 
 * numbers, normalised across locales (1.200 = 1,200; 0,25 = 0.25; "10,5 Mrd" = 10.5 billion),
   and English number words; every figure in the English must be in the source;
+* bounds on figures: "more than 200" must not become "200" or "less than 200";
 * weekdays and months (names from CLDR, through babel, in every language), "yesterday",
-  "today", "tomorrow", warning colours, "percentage points" and currencies;
+  "today", "tomorrow", Christmas, New Year's Eve and Easter, warning colours, "percentage
+  points" and currencies;
 * names of people, places and organisations: each must be found in the source, spelled the
   same, inflected, transliterated (Arabic, Cyrillic) or as the source language's own name for a
   country, language or city (CLDR);
 * direction words (rise/fall, hire/fire, open/close, win/lose) and "to"/"by" before a figure
   must not turn into their opposites; a negation must not appear or vanish;
-* words left untranslated and commentary about "the article" are refused.
+* false friends rendered by their look-alike (reporté "postponed" as "reported", licenziato
+  "fired" as "licensed"), words left untranslated and commentary about "the article" are
+  refused.
 
 What cannot be checked (a script without names to compare, a language without a lexicon) is
 passed, not guessed: the checks only ever refuse on evidence.
@@ -94,7 +98,7 @@ _DECIMAL_COMMA = frozenset(_DECIMAL_LANGUAGES.split())
 class Problem:
     """One way an English sentence disagrees with its source."""
 
-    kind: str  # number, calendar, name, direction, negation, unit, untranslated, commentary
+    kind: str  # number, calendar, name, direction, negation, unit, false_friend, untranslated, commentary
     message: str
     omission: bool = False  # the English leaves out what the source says (rather than adding to it)
 
@@ -381,6 +385,10 @@ def check_calendar(english: Text, source: Text) -> list[Problem]:
     if covered(relative, source.language):
         for day in sorted(lexicon_hits(english, relative) - lexicon_hits(source, relative)):
             problems.append(Problem("calendar", f"'{day}' is not in the source"))
+    holidays = _facts()["holidays"]
+    if covered(holidays, source.language):
+        for holiday in sorted(lexicon_hits(english, holidays) - lexicon_hits(source, holidays)):
+            problems.append(Problem("calendar", f"'{holiday}' is not in the source"))
     years = _facts()["relative_years"]
     if covered(years, source.language):
         said, meant = lexicon_hits(english, years), lexicon_hits(source, years)
@@ -462,6 +470,89 @@ def _marked_figures(text: Text) -> dict[float, str]:
                 if not (value.is_integer() and 1900 <= value <= 2100):  # "until 2030" is a date, not a level
                     marks[value] = mark
     return marks
+
+
+_TR_BOUND_AFTER = regex.compile(r"^(?:['’](?:d|t)[ae]n|(?:\s+\p{L}+)?\s+\p{L}+(?:d|t)[ae]n)\s+(fazla|az)\b")
+_LOOSE_BOUNDS = frozenset(["over {}", "under {}", "above {}", "below {}"])
+_TIME_UNIT = regex.compile(r"^\s*(?:\w+\s+)?(?:second|minute|hour|day|night|week|month|year|decade|centur)")
+
+
+def _bound_before(before: str, phrases: dict[str, list[str]]) -> tuple[str | None, str]:
+    """Which bound ('over', 'under') the words just before a figure put on it, and those words."""
+    before = before.rstrip(" \u00a0$€£¥(")
+    for bound, entries in phrases.items():
+        for phrase in entries:
+            if before.endswith(phrase) and not regex.match(r"\p{L}", before[-len(phrase) - 1 : -len(phrase)] or " "):
+                return bound, phrase + " {}"
+    return None, "{}"
+
+
+def _bounded_figures(text: Text) -> list[tuple[float, str | None, str]]:
+    """Each figure with the bound its words put on it ('over', 'under' or None) and those words
+    around a {} for the figure ("plus de {}", "{}'den fazla").
+
+    Years are left out ("über 2020" is "about 2020"), and so is an English figure after "over"
+    or "under" that counts time ("over three days" may be a span, not a bound).
+    """
+    phrases = {bound: by_language.get(text.language, []) for bound, by_language in _facts()["bounds"].items()}
+    figures = []
+    for match in _NUMBER.finditer(text.raw):
+        before = text.lower[max(0, match.start() - 30) : match.start()]
+        after = text.lower[match.end() : match.end() + 40]
+        bound, words = _bound_before(before, phrases)
+        if text.language == "tr" and (suffix := _TR_BOUND_AFTER.match(after)):
+            bound, words = ("over" if suffix.group(1) == "fazla" else "under"), "{}" + suffix.group(0).rstrip()
+        if text.language == ENGLISH and words in _LOOSE_BOUNDS and _TIME_UNIT.match(after):
+            continue
+        for value in _interpretations(match.group(0), text.language):
+            if not (value.is_integer() and 1900 <= value <= 2100):
+                figures.append((value, bound, words))
+    return figures
+
+
+def check_bounds(english: Text, source: Text) -> list[Problem]:
+    """'More than 200' must not become '200' or 'less than 200', nor a plain 200 'more than 200'.
+
+    English "over", "under", "above" and "below" also read as plain prepositions ("argued over
+    5 billion"), so they may stand for a bound but are not taken to add one.
+    """
+    if not any(source.language in by_language for by_language in _facts()["bounds"].values()):
+        return []
+    source_figures = _bounded_figures(source)
+    problems = []
+    for value, bound, words in dict.fromkeys(_bounded_figures(english)):
+        given = {b: w for v, b, w in source_figures if _close(value, [v])}
+        if not given or bound in given or (words in _LOOSE_BOUNDS and None in given):
+            continue
+        shown = regex.sub(r"\.0$", "", f"{value:,}")
+        source_says = " or ".join(f"'{w.format(shown)}'" for b, w in given.items() if b) or f"just {shown}"
+        if bound is None:
+            problems.append(
+                Problem("number", f"the source says {source_says}, the English just {shown}", omission=True)
+            )
+        else:
+            problems.append(Problem("number", f"'{words.format(shown)}' where the source says {source_says}"))
+    return problems
+
+
+def check_false_friends(english: Text, source: Text) -> list[Problem]:
+    """A look-alike rendered for a source word that means something else (reporté -> 'reported')."""
+    problems = []
+    for friend in _facts()["false_friends"]:
+        if friend["language"] != source.language:
+            continue
+        said = next((_occurrence(english, e) for e in friend["english"] if has_entry(english, e)), None)
+        meant = next((_occurrence(source, e) for e in friend["source"] if has_entry(source, e)), None)
+        if said and meant and not any(has_entry(source, e) for e in friend["unless"]):
+            why = f"'{meant}' in the source means '{friend['means']}', not '{said}' (a false friend)"
+            problems.append(Problem("false_friend", why))
+    return problems
+
+
+def _occurrence(text: Text, entry: str) -> str:
+    """The word of a text a lexicon entry matched ('licenzi' -> 'licenziato'); a phrase as is."""
+    entry = entry.strip().casefold()
+    return next((w for w in text.words if w.startswith(entry)), entry) if " " not in entry else entry
 
 
 def check_negation(english: Text, source: Text) -> list[Problem]:
@@ -654,8 +745,10 @@ def check_sentence(english: str, source: str, language: str | None) -> list[Prob
         *check_calendar(en, src),
         *check_closed_classes(en, src),
         *check_names(en, src),
+        *check_bounds(en, src),
         *check_direction(en, src),
         *check_negation(en, src),
+        *check_false_friends(en, src),
         *check_untranslated(en, src),
     ]
 

@@ -73,6 +73,22 @@ def test_flipped_translation_is_repaired_and_a_wrong_day_is_dropped(use_server: 
     assert any("'hire' where the source says 'fire'" in p for p in reasks)
 
 
+def test_a_false_friend_is_named_with_its_meaning_when_reasked(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
+    def look_alike(messages: list[dict[str, str]]) -> str | None:
+        prompt = _prompt(messages)
+        if "<sentence>" in prompt and "licenziato" in prompt.rsplit("<sentence>", 1)[1]:
+            verb = FIRED if "previous translation was wrong" in prompt else "licensed"
+            return f"The company Acme {verb} 173 employees at its plant in Turin on Monday morning."
+        return flipping_translator(messages)
+
+    use_server.answer = look_alike
+    _, digest = run_acme(_write(tmp_path), "extractive")
+    texts = [s["text"] for s in digest["stories"][0]["sentences"]]
+    assert any(FIRED in t for t in texts) and not any("licensed" in t for t in texts)
+    reasks = [_prompt(r["messages"]) for r in use_server.requests if "previous translation was wrong" in str(r)]
+    assert any("'licenziato' in the source means 'dismiss, fire', not 'licensed'" in p for p in reasks)
+
+
 def test_abstractive_sentence_with_a_wrong_figure_is_reasked(use_server: ScriptedOpenAI, tmp_path: Path) -> None:
     def model(messages: list[dict[str, str]]) -> str | None:
         if "<story id" in _prompt(messages):
