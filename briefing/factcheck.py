@@ -15,6 +15,7 @@ its checkable facts are compared with the cited source text:
   country, language or city (CLDR);
 * direction words (rise/fall, hire/fire, open/close, win/lose) and "to"/"by" before a figure
   must not turn into their opposites; a negation must not appear or vanish;
+* a translation caught in a loop (five words said three times or more) is refused;
 * false friends rendered by their look-alike (reporté "postponed" as "reported", licenziato
   "fired" as "licensed"), words left untranslated and commentary about "the article" are
   refused.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import zoneinfo
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,6 +92,7 @@ _ENGLISH_NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "hundred": 100,
 }  # fmt: skip
+MAX_REPEATS = 3  # a five-word run said this often is a decoding loop (none in 85 good translations read)
 _DECIMAL_LANGUAGES = "de fr es it pt nl sv da no fi pl tr ru uk cs sk sl hr ro hu et lv lt el id"
 _DECIMAL_COMMA = frozenset(_DECIMAL_LANGUAGES.split())
 
@@ -98,7 +101,7 @@ _DECIMAL_COMMA = frozenset(_DECIMAL_LANGUAGES.split())
 class Problem:
     """One way an English sentence disagrees with its source."""
 
-    kind: str  # number, calendar, name, direction, negation, unit, false_friend, untranslated, commentary
+    kind: str  # number, calendar, name, direction, negation, unit, false_friend, untranslated, commentary, garbled
     message: str
     omission: bool = False  # the English leaves out what the source says (rather than adding to it)
 
@@ -730,6 +733,22 @@ def check_commentary(english: Text) -> list[Problem]:
     return []
 
 
+def _most_repeated(text: Text, size: int = 5) -> tuple[int, str]:
+    """How often the text's most frequent run of `size` words occurs, and that run."""
+    words = text.words
+    runs = Counter(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+    run, count = runs.most_common(1)[0] if runs else ("", 0)
+    return count, run
+
+
+def check_repetition(english: Text, source: Text) -> list[Problem]:
+    """A model caught in a loop: five words said again and again (and not so in the source)."""
+    count, run = _most_repeated(english)
+    if count >= MAX_REPEATS and count > _most_repeated(source)[0]:
+        return [Problem("garbled", f"it repeats itself ('{run} ...' {count} times)")]
+    return []
+
+
 def check_sentence(english: str, source: str, language: str | None) -> list[Problem]:
     """Every way the English sentence disagrees with its source text (empty when it agrees).
 
@@ -741,6 +760,7 @@ def check_sentence(english: str, source: str, language: str | None) -> list[Prob
     en, src = Text.of(english, ENGLISH), Text.of(source, language)
     return [
         *check_commentary(en),
+        *check_repetition(en, src),
         *check_numbers(en, src),
         *check_calendar(en, src),
         *check_closed_classes(en, src),
