@@ -96,7 +96,7 @@ class SummaryConfig(_Section):
     translate_languages: list[str] | None = Field(
         None,
         description="languages (ISO 639-1) whose sentences the model may translate; unset: every language, "
-        "except with the embedded default model: the ones it was measured to translate usably (es, fr, it, pt)",
+        "except with the embedded default model: the ones it was measured to translate usably (de, es, fr, it, pt)",
     )
     min_translation_confidence: float | None = Field(
         None,
