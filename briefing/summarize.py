@@ -186,9 +186,7 @@ def parse_story_answer(text: str, refs: dict[str, str]) -> StorySummary:
 
 # Problems a sentence can be checked for against a whole article; rise/fall and "not" need the
 # article's sentence that states the same fact, found by shared names and figures.
-ARTICLE_LEVEL = frozenset(
-    ["number", "calendar", "unit", "name", "false_friend", "untranslated", "commentary", "garbled"]
-)
+ARTICLE_LEVEL = frozenset(["number", "calendar", "unit", "name", "untranslated", "commentary", "garbled"])
 MIN_SHARED_KEYS = 1
 
 
