@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -47,3 +49,13 @@ def test_unknown_language_is_not_guessed() -> None:
     assert [p.kind for p in check_sentence("Inflation rose to 4 percent.", "ulipanda hadi asilimia 3.", "sw")] == [
         "number"
     ]
+
+
+def test_false_friend_entries_are_safe_prefixes() -> None:
+    """Each false friend names its meaning, and its words are whole words or prefixes long enough
+    not to match unrelated words (cald- matched Calderoli, suceso- sucesor)."""
+    facts = json.loads(resources.files("briefing").joinpath("data/facts.json").read_text("utf-8"))
+    for friend in facts["false_friends"]:
+        assert friend["means"] and friend["language"] and friend["unless"] is not None, friend
+        for entry in friend["source"] + friend["english"]:
+            assert entry.endswith(" ") or " " in entry or len(entry) >= 5, (friend["language"], entry)
