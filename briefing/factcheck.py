@@ -822,6 +822,19 @@ def _capitalised(text: Text) -> set[str]:
     return {regex.split(r"['’]", w)[0].casefold().strip(".-") for w in _CAPITALISED.findall(text.raw)}
 
 
+# German capitalises every noun: a word that looks like a common noun (its ending, or a long
+# compound) is not taken for a name kept as written (Söder, Müller are; Bürgermeisterin is not).
+_GERMAN_NOUN = regex.compile(r"(?:ung|heit|keit|schaft|tät|ismus|tion|erin|innen|chen|nis|tum)(?:en|s)?$")
+GERMAN_NAME_MAX_LETTERS = 12
+
+
+def _german_noun(word: str, language: str) -> bool:
+    """Whether a word capitalised in a German text reads as a common noun rather than a name."""
+    if language != "de" or "-" in word:
+        return False
+    return bool(_GERMAN_NOUN.search(word)) or len(word) > GERMAN_NAME_MAX_LETTERS
+
+
 def check_untranslated(english: Text, source: Text) -> list[Problem]:
     """Source-language words copied into the English (ruhsatsız, Suriye for Syria)."""
     if source.language == ENGLISH:
@@ -830,7 +843,7 @@ def check_untranslated(english: Text, source: Text) -> list[Problem]:
     local_to_english = {
         local: english_name for english_name, locals_ in _place_names(source.language).items() for local in locals_
     }
-    names = _capitalised(english) & _capitalised(source)  # Söder, São Paulo, Erdoğan: kept as written
+    names = {w for w in _capitalised(english) & _capitalised(source) if not _german_noun(w, source.language)}
     for word in dict.fromkeys(english.words):
         foreign = _NON_ENGLISH_LETTER.search(word) and not word[0].isdigit() and word not in names
         if word in source.words and foreign:
