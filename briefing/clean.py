@@ -204,12 +204,12 @@ _SENTENCE_FURNITURE: list[tuple[str, re.Pattern[str]]] = [
         _furniture_pattern(
             start=r"""
             (?=.*\b(cookies?|cookie-\w+|çerez\w*|eväste\w*|ciasteczk\w*|كوكيز)\b)
-            (?=.*(\b(you|your|we|our|us|this\s+(web)?site|(?-i:Sie|Ihnen|Ihre?[mnrs]?)|wir|uns|unser\w*
+            (?=.*(\b(you|your|we|our|(?-i:us)|this\s+(web)?site|(?-i:Sie|Ihnen|Ihre?[mnrs]?)|wir|uns|unser\w*
               |dieses?\s+(web)?seite|vous|votre|vos|nous|notre|nos|ce\s+site|usted\w*|tus?|nuestr\w+|este\s+sitio
               |utilizamos|usamos|aceptas?|voi|vostr\w+|tuoi?|tua|noi|nostr\w+|questo\s+sito|utilizziamo|usiamo
-              |accetti|você|vocês|seus?|suas?|nós|noss\w+|este\s+site|nasz\w*|używamy|twoj\w*|akceptujesz
-              |wyrażasz|sitemiz\w*|kullanıyoruz|\w+(?:oruz|siniz|sınız|sunuz|sünüz)|u|uw|wij|onze|ons|käytämme
-              |sivustomme|hyväksyt|du|din|ditt|vi|vår|våra)\b|نستخدم|موقعنا))
+              |accetti|você|vocês|nós|noss\w+|este\s+site|nasz\w*|używamy|twoj\w*|akceptujesz
+              |wyrażasz|sitemiz\w*|kullanıyoruz|\w+(?:oruz|siniz|sınız|sunuz|sünüz)|uw|wij|onze|käytämme
+              |sivustomme|hyväksyt|vi|vår|våra)\b|نستخدم|موقعنا))
             (?=.*\b(web|site|seite|webseite|página|pagina|sito|stron|sayfa|sivusto|privacy|datenschutz|privacidad
               |confidentialit|privacidade|prywatno|gizlilik|tietosuoja|consent|zustimm|einverstanden|einwillig
               |accept|akzept|acept|accett|akcept|kabul|hyväks|izin|personali|werbung|advertis|publicid|publicit

@@ -483,36 +483,39 @@ def _marked_figures(text: Text) -> dict[float, str]:
     return marks
 
 
-# Turkish puts the bound after the figure: "100'den fazla", "100 kişiden fazla" (more than; "az":
-# less than, both after an ablative -den/-dan/-ten/-tan), "100'ü aşkın", "100'ün üzerinde" (more
-# than), "100'ün altında" (less than).
+# Turkish puts the bound after the figure, with a case ending on the figure or the word after it:
+# "100'den fazla", "100 kişiden fazla" (ablative + fazla: more than; + az: less than), "100'ü aşkın"
+# (accusative + aşkın: more than), "60'ın altında", "100 kişinin üzerinde" (genitive + altında /
+# üzerinde: under / over; without the genitive, "enkaz altında" is "under the rubble").
 _TR_BOUND_AFTER = regex.compile(
-    r"^(?:['’]\p{L}*|(?:\s+\p{L}+){0,2})\s+(?:(?<=[dt][ae]n\s)(?P<ablative>fazla|az)|(?P<other>aşkın|üzerinde|altında))\b"
+    r"^(?:['’]\p{L}*|\s+\p{L}+)?\s+(?:(?<=[dt][ae]n\s)(?P<ablative>fazla|az)"
+    r"|(?<=[ıiuü]n\s)(?P<genitive>üzerinde|altında)|(?<=(?:['’]|\p{L}[yn])[ıiuü]\s)(?P<accusative>aşkın))\b"
 )
 _TR_BOUNDS = {"fazla": "over", "aşkın": "over", "üzerinde": "over", "az": "under", "altında": "under"}
 # A currency written before the figure, between the bound and it: "más de US$ 300", "mais de R$ 2".
 _CURRENCY_BEFORE = regex.compile(r"(?:\b(?:[a-z]{1,3}\$|chf|eur|usd|gbp|pln|zł|tl|rs\.?)|[$€£¥₺(])\s*$")
+# English words before a plain figure that read a source's prepositional bound as a preposition:
+# "a contract for 35" (Vertrag über 35), "of 1,500 respondents" (unter 1.500 Befragten).
+_ENGLISH_PREPOSITIONS = frozenset(["for", "of", "among", "about", "on", "worth", "totalling", "totaling", "with"])
+_ENGLISH_ARTICLES = frozenset(["the", "a", "an"])
+_ENGLISH_SPAN = regex.compile(r"^\s*(?:\w+\s+)?(?:second|minute|hour|day|night|week|month|year|decade|centur)")
 
 
 class Bound(NamedTuple):
     """What the words around a figure say of it: 'over' (more than), 'under' (less than) or None.
 
-    A loose bound also reads as a plain preposition (English "over 3 days", German "Vertrag über
-    35 Jets", "unter 1.500 Befragten"), so it agrees with a plain figure as well as with its kind.
+    `loose`: the words also read as something else, so they may stand for a plain figure too:
+    'free' (English "over 3 days", "up to"; verbs such as superó, exceeds; German knapp) or
+    'preposition' (German "Vertrag über 35 Jets", "unter 1.500 Befragten": plain only where the
+    English reads the figure after a preposition as well). `plain_sense`: for a plain English
+    figure, whether it reads so ("for 35", "of 1,500", "3 days").
     """
 
     kind: str | None
     phrase: str = ""
     after: bool = False
-    loose: bool = False
-
-    def agrees(self, other: Bound) -> bool:
-        """Whether two bounds on the same figure can say the same thing."""
-        if self.kind == other.kind:
-            return True
-        if self.kind and other.kind:
-            return False  # more than / less than
-        return (self if self.kind else other).loose
+    loose: str = ""
+    plain_sense: bool = False
 
     def shown(self, figure: str) -> str:
         """The figure with its bound words, as the text has them ("plus de 200,000")."""
@@ -523,7 +526,15 @@ class Bound(NamedTuple):
         return f"{self.phrase} {figure}"
 
 
-PLAIN = Bound(None)
+def _agree(english: Bound, source: Bound) -> bool:
+    """Whether the English bound on a figure can say what the source's does."""
+    if english.kind == source.kind:
+        return True
+    if english.kind and source.kind:
+        return False  # more than / less than
+    if english.kind:
+        return english.loose != ""  # "over 5 billion" may be a plain preposition
+    return source.loose == "free" or (source.loose == "preposition" and english.plain_sense)
 
 
 @lru_cache(maxsize=64)
@@ -550,33 +561,48 @@ def _bound_patterns(language: str) -> tuple[regex.Pattern[str] | None, regex.Pat
     return patterns[0], patterns[1], kind_of
 
 
+def _looseness(language: str, phrase: str) -> str:
+    loose = _facts()["bounds_loose"]
+    if phrase in loose["free"].get(language, []):
+        return "free"
+    return "preposition" if phrase in loose["preposition"].get(language, []) else ""
+
+
 def _bound_of(text: Text, start: int, end: int) -> Bound:
     """The bound the words around the figure at text.raw[start:end] put on it."""
     before_pattern, after_pattern, kind_of = _bound_patterns(text.language)
-    loose = _facts()["bounds_loose"].get(text.language, [])
     before = _CURRENCY_BEFORE.sub("", text.around(start - 40, start)).rstrip()
     after = text.around(end, end + 40)
     if before_pattern and (found := before_pattern.search(before)):
         phrase = found.group("phrase")
-        return Bound(kind_of[phrase], phrase, loose=phrase in loose)
+        return Bound(kind_of[phrase], found.group(0).strip(), loose=_looseness(text.language, phrase))
     if after_pattern and (found := after_pattern.search(after)):
         phrase = found.group("phrase")
-        return Bound(kind_of[phrase], phrase, after=True, loose=phrase in loose)
+        return Bound(kind_of[phrase], phrase, after=True, loose=_looseness(text.language, phrase))
     if text.language == "tr" and (suffix := _TR_BOUND_AFTER.match(after)):
-        word = suffix.group("ablative") or suffix.group("other")
+        word = suffix.group("ablative") or suffix.group("genitive") or suffix.group("accusative")
         return Bound(_TR_BOUNDS[word], suffix.group(0).strip(), after=True)
-    return PLAIN
+    if text.language != ENGLISH:
+        return Bound(None)
+    words = [w for w in before.split() if w not in _ENGLISH_ARTICLES][-1:]
+    glued = before.endswith("-")  # "Under-18s"
+    return Bound(
+        None, plain_sense=glued or bool(words and words[0] in _ENGLISH_PREPOSITIONS) or bool(_ENGLISH_SPAN.match(after))
+    )
 
 
-def _bounded_figures(text: Text) -> list[tuple[float, Bound]]:
-    """Each figure's values with the bound its words put on it (years left out: "über 2020")."""
+@lru_cache(maxsize=1024)
+def _bounded_figures(text: Text) -> tuple[tuple[float, Bound], ...]:
+    """Each figure's values with the bound its words put on it (years left out: "über 2020",
+    unless a bound says it is a count: "más de 2000 despidos")."""
     figures = []
     for match in _NUMBER.finditer(text.raw):
         bound = _bound_of(text, match.start(), match.end())
+        scale = _scale_after(text, match.end())  # "ponad 2 tysiące" bounds 2,000
         for value in _interpretations(match.group(0), text.language):
-            if not _is_year(match.group(0), value):
-                figures.append((value, bound))
-    return figures
+            if bound.kind or not _is_year(match.group(0), value):
+                figures += [(value, bound), (value * scale, bound)] if scale != 1.0 else [(value, bound)]
+    return tuple(figures)
 
 
 def check_bounds(english: Text, source: Text) -> list[Problem]:
@@ -587,7 +613,7 @@ def check_bounds(english: Text, source: Text) -> list[Problem]:
     problems = []
     for value, bound in dict.fromkeys(_bounded_figures(english)):
         given = [b for v, b in source_figures if _close(value, [v])]
-        if not given or any(bound.agrees(b) for b in given):
+        if not given or any(_agree(bound, b) for b in given):
             continue
         shown = _format_figure(value)
         source_says = " or ".join(dict.fromkeys(f"'{b.shown(shown)}'" for b in given if b.kind)) or f"just {shown}"
@@ -623,16 +649,26 @@ def check_false_friends(english: Text, source: Text) -> list[Problem]:
         meant = next((e for e in friend["source"] if has_entry(source, e)), None)
         if not said or not meant or any(has_entry(source, e) for e in friend["unless"]):
             continue
-        if any(has_entry(english, _as_entry(m)) for m in friend["means"].split(", ")):
+        if any(_says_plainly(english, m) for m in friend["means"].split(", ") if m not in _VAGUE_MEANINGS):
             continue
         why = f"'{_occurrence(source, meant)}' in the source means '{friend['means']}', not '{said.strip()}'"
         problems.append(Problem("false_friend", why + " (a false friend)"))
     return problems
 
 
-def _as_entry(word: str) -> str:
-    """A plain word as a lexicon entry: a prefix when long enough to inflect safely, else whole."""
-    return word if " " in word or len(word) >= 5 else word + " "
+# Meanings too common or too polysemous to show that the English got a false friend right ("fire").
+_VAGUE_MEANINGS = frozenset(
+    [
+        *("fire", "so", "day", "date", "law", "farm", "hot", "warm", "get", "head", "boss", "bail", "seek"),
+        *("custom", "event", "register", "council", "leader", "commission", "current", "possible", "possibly"),
+        *("reading", "school"),
+    ]
+)
+
+
+def _says_plainly(english: Text, meaning: str) -> bool:
+    """Whether the English has a meaning in lower case, as written or inflected (postponed)."""
+    return regex.search(rf"(?<!\p{{L}}){regex.escape(meaning)}\p{{L}}{{0,3}}(?!\p{{L}})", english.raw) is not None
 
 
 def _occurrence(text: Text, entry: str) -> str:
@@ -658,8 +694,8 @@ def check_negation(english: Text, source: Text) -> list[Problem]:
 
 
 def _without_negated_bounds(text: Text) -> Text:
-    """The text without bounds that are worded as negations ("no more than", "nicht weniger als"):
-    they bound a figure and say nothing is not so."""
+    """The text without bounds worded as negations before a figure ("no more than 50", "nicht
+    weniger als 300"): they bound the figure and say nothing is not so."""
     negations = set(_facts()["negation"].get(text.language, []))
     phrases = [
         p
@@ -670,7 +706,9 @@ def _without_negated_bounds(text: Text) -> Text:
     if not phrases or not any(p in text.lower for p in phrases):
         return text
     alternatives = "|".join(regex.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return Text.of(regex.sub(rf"(?<!\p{{L}})(?:{alternatives})(?!\p{{L}})", " ", text.lower), text.language)
+    # Only before a figure: "nicht mehr als Kandidat" is "no longer as a candidate", a negation.
+    figure = r"(?=\s*(?:\p{L}{1,3}\s+)?(?:[$€£]|[a-z]{1,3}\$)?\s*\d)"
+    return Text.of(regex.sub(rf"(?<!\p{{L}})(?:{alternatives}){figure}", " ", text.lower), text.language)
 
 
 def has_entry_word(text: Text, word: str) -> bool:
@@ -817,22 +855,22 @@ def check_names(english: Text, source: Text) -> list[Problem]:
     return problems
 
 
-def _capitalised(text: Text) -> set[str]:
+@lru_cache(maxsize=1024)
+def _capitalised(text: Text) -> frozenset[str]:
     """The words a text writes with a capital (case-folded, suffixes after an apostrophe cut)."""
-    return {regex.split(r"['’]", w)[0].casefold().strip(".-") for w in _CAPITALISED.findall(text.raw)}
+    return frozenset(regex.split(r"['’]", w)[0].casefold().strip(".-") for w in _CAPITALISED.findall(text.raw))
 
 
-# German capitalises every noun: a word that looks like a common noun (its ending, or a long
-# compound) is not taken for a name kept as written (Söder, Müller are; Bürgermeisterin is not).
-_GERMAN_NOUN = regex.compile(r"(?:ung|heit|keit|schaft|tät|ismus|tion|erin|innen|chen|nis|tum)(?:en|s)?$")
-GERMAN_NAME_MAX_LETTERS = 12
-
-
-def _german_noun(word: str, language: str) -> bool:
-    """Whether a word capitalised in a German text reads as a common noun rather than a name."""
-    if language != "de" or "-" in word:
+def _common_noun(word: str, language: str) -> bool:
+    """Whether a word the source capitalises reads as a common noun or a title, not a name:
+    German capitalises every noun (Behörde, Bürgermeisterin), Turkish and Polish capitalise
+    institutions (Sağlık Bakanlığı, Sąd Najwyższy). From facts.json "capitalised_nouns"."""
+    nouns = _facts()["capitalised_nouns"].get(language)
+    if not nouns or "-" in word:
         return False
-    return bool(_GERMAN_NOUN.search(word)) or len(word) > GERMAN_NAME_MAX_LETTERS
+    if any(word.startswith(w) for w in nouns["words"]) or regex.search(nouns.get("endings", "(?!)"), word):
+        return True
+    return len(word) > int(nouns.get("max_name_letters", len(word)))
 
 
 def check_untranslated(english: Text, source: Text) -> list[Problem]:
@@ -843,14 +881,14 @@ def check_untranslated(english: Text, source: Text) -> list[Problem]:
     local_to_english = {
         local: english_name for english_name, locals_ in _place_names(source.language).items() for local in locals_
     }
-    names = {w for w in _capitalised(english) & _capitalised(source) if not _german_noun(w, source.language)}
+    names = {w for w in _capitalised(english) & _capitalised(source) if not _common_noun(w, source.language)}
     for word in dict.fromkeys(english.words):
         foreign = _NON_ENGLISH_LETTER.search(word) and not word[0].isdigit() and word not in names
         if word in source.words and foreign:
             problems.append(Problem("untranslated", f"'{word}' is left untranslated"))
         elif word in local_to_english and word not in _place_names(ENGLISH) and word in source.words:
-            if _common_english()(word):
-                continue  # French "vote" is also Votic: an English word is not left untranslated
+            if _common_english()(word) and word not in _capitalised(english):
+                continue  # French "vote" is also Votic: a lower-case English word is not a name
             english_name = local_to_english[word]
             if _fold(english_name) != _fold(word) and english_name not in english.lower:
                 problems.append(Problem("untranslated", f"'{word}' is left untranslated ({english_name.title()})"))
@@ -867,30 +905,50 @@ def check_commentary(english: Text) -> list[Problem]:
 
 # A decoding loop says the same words again back to back: a run of words repeated three times in a
 # row, or a run of six or more (a clause, a sentence) twice. Parallel phrasing ("floods in the
-# north, landslides in the north") is not back to back.
+# north, landslides in the north") is not back to back; a chant the source repeats ("merci,
+# merci, merci") is not a loop of the model's.
 LOOP_REPEATS, LOOP_LONG_RUN, LOOP_MAX_RUN = 3, 6, 30
 
 
+def _plain_words(text: Text) -> list[str]:
+    return [w.strip("'’") for w in _WORD.findall(text.lower)]
+
+
+def _repeats(words: list[str], size: int) -> tuple[int, int]:
+    """The most times a run of `size` words is said back to back, and where: one pass."""
+    best, where, streak = 1, 0, 0
+    for i in range(len(words) - size):
+        streak = streak + 1 if words[i] == words[i + size] else 0
+        repeats = 1 + streak // size
+        if repeats > best:
+            best, where = repeats, i - streak + 1
+    return best, where
+
+
 def _loop(text: Text) -> tuple[int, str]:
-    """The most repeats in a row of a run of words (two words or more) and that run; (1, '') if none."""
-    words = [w.strip("'’") for w in _WORD.findall(text.lower)]
+    """How often the English says a run of words in a row when that looks like a loop, and the
+    run; (1, '') when nothing does."""
+    words = _plain_words(text)
     best, best_run = 1, ""
     for size in range(2, min(LOOP_MAX_RUN, len(words) // 2) + 1):
-        for start in range(len(words) - 2 * size + 1):
-            run = words[start : start + size]
-            repeats = 1
-            while words[start + repeats * size : start + (repeats + 1) * size] == run:
-                repeats += 1
-            looping = repeats >= LOOP_REPEATS or (repeats >= 2 and size >= LOOP_LONG_RUN)
-            if looping and repeats * size > best * len(best_run.split()):
-                best, best_run = repeats, " ".join(run)
+        repeats, where = _repeats(words, size)
+        looping = repeats >= LOOP_REPEATS or (repeats >= 2 and size >= LOOP_LONG_RUN)
+        if looping and repeats * size > best * len(best_run.split()):
+            best, best_run = repeats, " ".join(words[where : where + size])
     return best, best_run
+
+
+@lru_cache(maxsize=256)
+def _most_repeats(text: Text) -> int:
+    """The most times a source says any run of words back to back (a chant, a quote said twice)."""
+    words = _plain_words(text)
+    return max((_repeats(words, size)[0] for size in range(1, min(LOOP_MAX_RUN, len(words) // 2) + 1)), default=1)
 
 
 def check_repetition(english: Text, source: Text) -> list[Problem]:
     """A model caught in a loop: the same words again and again, back to back (not so in the source)."""
     repeats, run = _loop(english)
-    if repeats > 1 and _loop(source)[0] < repeats:
+    if repeats > 1 and _most_repeats(source) < repeats:
         shown = run if len(run) <= 60 else run[:60] + " ..."
         return [Problem("garbled", f"it repeats itself ('{shown}' {repeats} times in a row)")]
     return []
