@@ -793,15 +793,27 @@ def _name_found(name: str, source: Text, forms: tuple[frozenset[str], frozenset[
     organisation = _facts()["organisations"].get(name.casefold(), {}).get(source.language)
     if organisation and any(has_entry(source, entry) for entry in organisation):
         return True
-    local = _place_names(source.language).get(folded) or _place_names(source.language).get(name.casefold())
-    if local and any(any(w.startswith(_fold(_stem(form))) for w in words) for form in local):
-        return True
+    places = _place_names(source.language)
+    for place in (name.casefold(), folded, *_demonym_places(name.casefold())):
+        local = places.get(place)
+        if local and any(any(w.startswith(_fold(_stem(form))) for w in words) for form in local):
+            return True
     if not _mostly_latin(source.raw):
         skeleton = _skeleton(name)
         return len(skeleton) < 3 or any(
             s.startswith(skeleton[:4]) or skeleton.startswith(s) for s in skeletons if len(s) >= 3
         )
     return False
+
+
+# English demonyms and the country names they come from: Syrian -> Syria, Iranian -> Iran,
+# Ukrainian -> Ukraine, Israeli -> Israel, Lebanese -> Lebanon (ending cut, then added).
+_DEMONYM_ENDINGS = (("n", ""), ("ian", ""), ("ian", "e"), ("ian", "a"), ("i", ""), ("ese", ""), ("ese", "on"))
+
+
+def _demonym_places(word: str) -> list[str]:
+    """Country names an English demonym may come from (candidates; the place table decides)."""
+    return [word[: -len(cut)] + add for cut, add in _DEMONYM_ENDINGS if word.endswith(cut) and len(word) > len(cut) + 2]
 
 
 @lru_cache(maxsize=1)
