@@ -554,8 +554,8 @@ def _bound_patterns(language: str) -> tuple[regex.Pattern[str] | None, regex.Pat
     kind_of: dict[str, str] = {}
     patterns: list[regex.Pattern[str] | None] = []
     for table in ("bounds", "bounds_after"):
-        phrases = [p for kind, by_language in facts[table].items() for p in by_language.get(language, [])]
-        kind_of |= {p: kind for kind, by_language in facts[table].items() for p in by_language.get(language, [])}
+        phrases = {p: kind for kind, by_language in facts[table].items() for p in by_language.get(language, [])}
+        kind_of |= phrases
         if not phrases:
             patterns.append(None)
             continue
@@ -706,19 +706,28 @@ def check_negation(english: Text, source: Text) -> list[Problem]:
 def _without_negated_bounds(text: Text) -> Text:
     """The text without bounds worded as negations before a figure ("no more than 50", "nicht
     weniger als 300"): they bound the figure and say nothing is not so."""
-    negations = set(_facts()["negation"].get(text.language, []))
-    phrases = [
+    found = _negated_bounds(text.language)
+    if found is None or not any(p in text.lower for p in found[0]):
+        return text
+    return Text.of(found[1].sub(" ", text.lower), text.language)
+
+
+@lru_cache(maxsize=64)
+def _negated_bounds(language: str) -> tuple[tuple[str, ...], regex.Pattern[str]] | None:
+    """A language's bound phrases worded as negations, and a pattern finding them before a figure."""
+    negations = set(_facts()["negation"].get(language, []))
+    phrases = tuple(
         p
         for by_language in _facts()["bounds"].values()
-        for p in by_language.get(text.language, [])
+        for p in by_language.get(language, [])
         if negations & set(p.split())
-    ]
-    if not phrases or not any(p in text.lower for p in phrases):
-        return text
+    )
+    if not phrases:
+        return None
     alternatives = "|".join(regex.escape(p) for p in sorted(phrases, key=len, reverse=True))
     # Only before a figure: "nicht mehr als Kandidat" is "no longer as a candidate", a negation.
     figure = r"(?=\s*(?:\p{L}{1,3}\s+)?(?:[$€£]|[a-z]{1,3}\$)?\s*\d)"
-    return Text.of(regex.sub(rf"(?<!\p{{L}})(?:{alternatives}){figure}", " ", text.lower), text.language)
+    return phrases, regex.compile(rf"(?<!\p{{L}})(?:{alternatives}){figure}")
 
 
 def has_entry_word(text: Text, word: str) -> bool:
