@@ -42,6 +42,7 @@ from babel.dates import get_timezone_location
 from num2words import num2words
 
 from briefing.budget import TiktokenCounter
+from briefing.words import known
 
 ENGLISH = "en"
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}'’]+(?:-[\p{L}\p{M}\p{N}]+)*")
@@ -305,13 +306,31 @@ def _close(value: float, candidates: Iterable[float]) -> bool:
     return any(math.isclose(value, c, rel_tol=1e-6, abs_tol=1e-9) for c in candidates)
 
 
+@lru_cache(maxsize=1024)
+def _worded_figures(text: Text) -> frozenset[float]:
+    """Figures a text gives in words: number words (with their scale: "dos millones"), number
+    words in compounds ("siebeneinhalb", "zehnjährig") and round-number nouns ("une trentaine")."""
+    facts = _facts()
+    found: set[float] = set()
+    for figure in _figures(text):
+        if figure.raw.isalpha():
+            found |= {*figure.values, *(v * _scale_after(text, figure.end) for v in figure.values)}
+    words = _ENGLISH_NUMBER_WORDS if text.language == ENGLISH else _number_words(text.language)
+    found |= {float(value) for word, value in words.items() if word in text.words}  # "eins", "one"
+    tails = tuple(facts["number_compounds"].get(text.language, []))
+    if tails:
+        for word in text.words:
+            found |= {float(v) for w, v in words.items() if word.startswith(w) and word[len(w) :].startswith(tails)}
+    for noun, value in facts["approximate_numbers"].get(text.language, {}).items():
+        if any(w.startswith(noun) for w in text.words):
+            found.add(float(value))
+    return frozenset(found)
+
+
 def check_numbers(english: Text, source: Text) -> list[Problem]:
     """Every figure of the English sentence must be a figure of the source."""
-    available = set(numbers(source))
+    available = set(numbers(source)) | _worded_figures(source)
     words = _number_words(source.language) if source.language != ENGLISH else {}
-    available |= {value for word, value in words.items() if word in source.words}
-    if source.language == ENGLISH:
-        available |= {float(v) for w, v in _ENGLISH_NUMBER_WORDS.items() if w in source.words}
     problems = []
     for raw, values in _english_values(english):
         if raw.isalpha() and not words and source.language != ENGLISH:
@@ -351,7 +370,14 @@ def _calendar(language: str) -> dict[str, tuple[str, ...]]:
                 local = getattr(locale, kind)[context][width]
                 for key, name in getattr(english, kind)["format"]["wide"].items():
                     names.setdefault(name.casefold(), set()).add(str(local[key]).casefold())
+    if language == "pt":  # news writes "na segunda", "na sexta" for segunda-feira, sexta-feira
+        for forms in names.values():
+            forms |= {f.removesuffix("-feira") for f in forms if f.endswith("-feira")}
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in names.items()}
+
+
+# Portuguese weekdays without "-feira" are also ordinals (segunda: second): whole words only.
+_SHORT_WEEKDAYS = frozenset(["segunda", "terça", "quarta", "quinta", "sexta"])
 
 
 def _stem(word: str) -> str:
@@ -361,30 +387,42 @@ def _stem(word: str) -> str:
 
 def _calendar_hits(text: Text) -> set[str]:
     """English names of the weekdays and months a text mentions."""
+    hits = {name for _, name in _calendar_mentions(text)}
+    if text.language in ("ja", "zh", "ko"):
+        table = _calendar(text.language)
+        hits |= {name for name, forms in table.items() if any(f in text.lower for f in forms)}
+    return hits
+
+
+@lru_cache(maxsize=1024)
+def _calendar_mentions(text: Text) -> tuple[tuple[int, str], ...]:
+    """The weekdays and months a text names, as (offset, English name), in the text's order."""
     table = _calendar(text.language)
-    hits: set[str] = set()
     # English names are capitalised; lower-case "may" and "march" are verbs.
-    words = (
-        [w.casefold() for w in regex.findall(r"\p{Lu}\p{Ll}+", text.raw)] if text.language == ENGLISH else text.words
-    )
-    for word in words:
+    pattern = r"\p{Lu}\p{Ll}+" if text.language == ENGLISH else _WORD
+    # German and Dutch glue weekdays into compounds: Karfreitag, Pfingstmontag, zaterdagavond.
+    inside = text.language in ("de", "nl")
+    mentions = []
+    for match in regex.finditer(pattern, text.raw):
+        word = match.group(0).casefold().strip("'’")
         best, best_len = None, 0
         for english_name, forms in table.items():
             for form in forms:
                 if " " in form or len(form) < 3:
                     continue
-                stem = form if text.language == ENGLISH else _stem(form)
-                if text.language == ENGLISH:
-                    found = word == form  # "may" is not "mayor"
+                exact = text.language == ENGLISH or form in _SHORT_WEEKDAYS  # "may" is not "mayor"
+                stem = form if exact else _stem(form)
+                if exact:
+                    found = word == form
+                elif text.language == "ar" or (inside and len(form) >= 6 and form in word):
+                    found = form in word
                 else:
-                    found = word.startswith(stem) if text.language != "ar" else form in word
+                    found = any(part.startswith(stem) for part in regex.split(r"['’]", word))
                 if found and len(stem) > best_len:
                     best, best_len = english_name, len(stem)
         if best:
-            hits.add(best)
-    if text.language in ("ja", "zh", "ko"):
-        hits |= {name for name, forms in table.items() if any(f in text.lower for f in forms)}
-    return hits
+            mentions.append((match.start(), best))
+    return tuple(mentions)
 
 
 def check_calendar(english: Text, source: Text) -> list[Problem]:
@@ -399,13 +437,36 @@ def check_calendar(english: Text, source: Text) -> list[Problem]:
     for table in ("relative_days", "holidays"):
         for day in _claimed(english, source, _facts()[table]):
             problems.append(Problem("calendar", f"'{day}' is not in the source"))
-    years = _facts()["relative_years"]
-    if covered(years, source.language):
-        said, meant = lexicon_hits(english, years), lexicon_hits(source, years)
-        for year in sorted(said - meant):
-            problems.append(Problem("calendar", f"'{year}' is not in the source"))
-        for year in sorted(meant - said):
-            problems.append(Problem("calendar", f"the source says '{year}', the English does not", omission=True))
+    for table in ("relative_years", "relative_months", "relative_weeks"):
+        relative = _facts()[table]
+        if not covered(relative, source.language):
+            continue
+        said, meant = lexicon_hits(english, relative), lexicon_hits(source, relative)
+        for when in sorted(said - meant):
+            problems.append(Problem("calendar", f"'{when}' is not in the source"))
+        for when in sorted(meant - said):
+            problems.append(Problem("calendar", f"the source says '{when}', the English does not", omission=True))
+    return problems + _swapped_range(english, source)
+
+
+# "from Sunday to Saturday": two calendar names joined as a range, in the English's order.
+_ENGLISH_RANGE = regex.compile(
+    r"\bfrom\s+(?:the\s+)?(\p{Lu}\p{Ll}+)\s+(?:to|until|till|through|into)\s+(\p{Lu}\p{Ll}+)"
+)
+
+
+def _swapped_range(english: Text, source: Text) -> list[Problem]:
+    """A range of weekdays or months the English gives in the reverse of the source's order
+    ("von Samstag auf Sonntag" is not "from Sunday to Saturday")."""
+    problems = []
+    order = [name for _, name in _calendar_mentions(source)]
+    for match in _ENGLISH_RANGE.finditer(english.raw):
+        first, second = match.group(1).casefold(), match.group(2).casefold()
+        if first == second or first not in order or second not in order:
+            continue
+        if order.index(second) < order.index(first) and order.count(first) == order.count(second) == 1:
+            why = f"'from {first.capitalize()} to {second.capitalize()}' where the source has them the other way round"
+            problems.append(Problem("calendar", why))
     return problems
 
 
@@ -606,13 +667,48 @@ def _bounded_figures(text: Text) -> tuple[tuple[float, Bound], ...]:
     """Each figure's values with the bound its words put on it (years left out: "über 2020",
     unless a bound says it is a count: "más de 2000 despidos")."""
     figures = []
-    for match in _NUMBER.finditer(text.raw):
-        bound = _bound_of(text, match.start(), match.end())
-        scale = _scale_after(text, match.end())  # "ponad 2 tysiące" bounds 2,000
-        for value in _interpretations(match.group(0), text.language):
-            if bound.kind or not _is_year(match.group(0), value):
+    for figure in _figures(text):
+        bound = _bound_of(text, figure.start, figure.end)
+        scale = _scale_after(text, figure.end)  # "ponad 2 tysiące" bounds 2,000
+        for value in figure.values:
+            if bound.kind or not _is_year(figure.raw, value):
                 figures += [(value, bound), (value * scale, bound)] if scale != 1.0 else [(value, bound)]
     return tuple(figures)
+
+
+class Figure(NamedTuple):
+    """A figure as a text writes it, in digits or in words ("zehn"), where it is and what it may mean."""
+
+    raw: str
+    start: int
+    end: int
+    values: frozenset[float]
+
+
+@lru_cache(maxsize=1024)
+def _figures(text: Text) -> tuple[Figure, ...]:
+    """A text's figures in digits and its number words from two up ("bis zu zehn Jahre")."""
+    found = [
+        Figure(m.group(0), m.start(), m.end(), frozenset(_interpretations(m.group(0), text.language)))
+        for m in _NUMBER.finditer(text.raw)
+    ]
+    words = _ENGLISH_NUMBER_WORDS if text.language == ENGLISH else _number_words(text.language)
+    pattern = _number_word_pattern(text.language)
+    if pattern is not None:
+        for match in pattern.finditer(text.raw):
+            value = float(words[match.group(0).casefold()])
+            found.append(Figure(match.group(0), match.start(), match.end(), frozenset([value])))
+    return tuple(sorted(found, key=lambda f: f.start))
+
+
+@lru_cache(maxsize=64)
+def _number_word_pattern(language: str) -> regex.Pattern[str] | None:
+    words = _ENGLISH_NUMBER_WORDS if language == ENGLISH else _number_words(language)
+    plural = [w for w, v in words.items() if v >= 2]  # "one", "ein", "un" are mostly articles
+    if not plural:
+        return None
+    alternatives = "|".join(regex.escape(w) for w in sorted(plural, key=len, reverse=True))
+    return regex.compile(rf"(?<!\p{{L}})(?:{alternatives})(?!\p{{L}})", regex.IGNORECASE)
 
 
 def check_bounds(english: Text, source: Text) -> list[Problem]:
@@ -632,6 +728,41 @@ def check_bounds(english: Text, source: Text) -> list[Problem]:
             problems.append(Problem("number", why, omission=True))
         else:
             problems.append(Problem("number", f"'{bound.shown(shown)}' where the source says {source_says}"))
+    return problems
+
+
+def _time_unit_after(text: Text, end: int) -> str | None:
+    """The time unit the word right after a figure names ("48 Stunden", "34-Jährigen"), if any."""
+    match = regex.match(r"-?\s*(\p{L}+)", text.around(end, end + 24))
+    if match is None:
+        return None
+    word = match.group(1)
+    for unit, by_language in _facts()["time_units"].items():
+        for entry in by_language.get(text.language, []):
+            if (word == entry.strip()) if entry.endswith(" ") else word.startswith(entry):
+                return str(unit)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
+    return tuple((figure, _time_unit_after(text, figure.end)) for figure in _figures(text))
+
+
+def check_time_units(english: Text, source: Text) -> list[Problem]:
+    """'48 Stunden' must not become '48 days': where the source puts a time unit after a figure,
+    the English must put the same one after it (a figure without a unit in the source is free)."""
+    if not covered(_facts()["time_units"], source.language):
+        return []
+    problems = []
+    for figure, unit in _time_spans(english):
+        if unit is None:
+            continue
+        given = [(f, u) for f, u in _time_spans(source) if any(_close(v, f.values) for v in figure.values)]
+        if not given or any(u in (unit, None) for _, u in given):
+            continue
+        f, u = given[0]
+        problems.append(Problem("unit", f"the source gives '{f.raw}' in {u}s, the English in {unit}s"))
     return problems
 
 
@@ -693,14 +824,30 @@ def check_negation(english: Text, source: Text) -> list[Problem]:
     table = _facts()["negation"]
     if source.language not in table:
         return []
+    problems = _ruled_out(english, source)
     english, source = _without_negated_bounds(english), _without_negated_bounds(source)
     said = any(has_entry_word(english, e) for e in table[ENGLISH]) or "n't" in english.lower
     meant = any(has_entry_word(source, e) for e in table[source.language])
-    if meant and not said:
-        return [Problem("negation", "the source says 'not', the English does not", omission=True)]
+    idiom = any(regex.search(p, english.lower) for p in _facts()["negation_idioms"])  # "has yet to"
+    if meant and not said and not idiom:
+        problems.append(Problem("negation", "the source says 'not', the English does not", omission=True))
     if said and not meant:
-        return [Problem("negation", "the English says 'not', the source does not")]
-    return []
+        problems.append(Problem("negation", "the English says 'not', the source does not"))
+    return problems
+
+
+_ENGLISH_RULES_OUT = regex.compile(r"\b(?:rul(?:e|es|ed|ing)\s+(?:\w+\s+){0,3}?out|exclud(?:e|es|ed|ing))\b")
+
+
+def _ruled_out(english: Text, source: Text) -> list[Problem]:
+    """'Schließt einen Anschlag nicht aus' must not become 'rules out an attack' (the negation
+    test alone misses it when another 'not' remains in the sentence)."""
+    patterns = _facts()["not_ruled_out"]
+    if not any(regex.search(p, source.lower) for p in patterns.get(source.language, [])):
+        return []
+    if not _ENGLISH_RULES_OUT.search(english.lower) or any(regex.search(p, english.lower) for p in patterns[ENGLISH]):
+        return []
+    return [Problem("negation", "the source does not rule it out, the English says it is ruled out")]
 
 
 def _without_negated_bounds(text: Text) -> Text:
@@ -800,6 +947,8 @@ def _source_forms(source: Text) -> tuple[frozenset[str], frozenset[str]]:
                 (word[len(p) :] for p in _ARABIC_PREFIXES if word.startswith(p) and len(word) - len(p) >= 3), word
             )
         words.add(_fold(word))
+        if "-" in word:  # kabinet-Schoof, Merz-Regierung
+            words.update(_fold(part) for part in word.split("-") if len(part) >= 3)
     return frozenset(words), frozenset(_skeleton(w) for w in words if len(_skeleton(w)) >= 2)
 
 
@@ -809,8 +958,11 @@ def _name_found(name: str, source: Text, forms: tuple[frozenset[str], frozenset[
     if not folded:
         return True
     size = max(3, min(len(folded) - 1, 5)) if len(folded) > 3 else len(folded)
-    if any(w.startswith(folded[:size]) and abs(len(w) - len(folded)) <= max(4, len(folded) // 2) for w in words):
-        return True
+    for spelling in dict.fromkeys([folded, folded.replace("x", "ks")]):  # Alexander: Aleksandr
+        if any(
+            w.startswith(spelling[:size]) and abs(len(w) - len(spelling)) <= max(4, len(spelling) // 2) for w in words
+        ):
+            return True
     organisation = _facts()["organisations"].get(name.casefold(), {}).get(source.language)
     if organisation and any(has_entry(source, entry) for entry in organisation):
         return True
@@ -926,10 +1078,32 @@ def check_untranslated(english: Text, source: Text) -> list[Problem]:
         elif word in local_to_english and word not in _place_names(ENGLISH) and word in source.words:
             if _common_english()(word) and word not in _capitalised(english):
                 continue  # French "vote" is also Votic: a lower-case English word is not a name
+            if _club(word, source):
+                continue  # "ante el Sevilla": the club keeps its name in English
             english_name = local_to_english[word]
             if _fold(english_name) != _fold(word) and english_name not in english.lower:
                 problems.append(Problem("untranslated", f"'{word}' is left untranslated ({english_name.title()})"))
+        elif word in source.words and _copied_common_word(word, english, source.language):
+            problems.append(Problem("untranslated", f"'{word}' is left untranslated"))
     return problems
+
+
+def _club(word: str, source: Text) -> bool:
+    """Whether the source names a club after its city ("el Sevilla", "1. FC Köln", "Napoli calcio")."""
+    clubs = _facts()["clubs"]
+    before = "|".join(regex.escape(w) for w in clubs["before"])
+    after = "|".join(regex.escape(w) for w in clubs["after"])
+    name = regex.escape(word)
+    pattern = rf"(?<!\p{{L}})(?:(?:{before})(?:\s+|(?<=['’])){name}|{name}\s+(?:{after}))(?!\p{{L}})"
+    return regex.search(pattern, source.lower) is not None
+
+
+def _copied_common_word(word: str, english: Text, language: str) -> bool:
+    """A common word of the source's language copied in lower case into the English ("the
+    canicule"): unknown to English word lists, frequent in the source's language."""
+    if len(word) < 5 or not word.isalpha() or word in _capitalised(english) or _common_english()(word):
+        return False
+    return not known(word, ENGLISH) and known(word, language)
 
 
 def check_commentary(english: Text) -> list[Problem]:
@@ -1006,6 +1180,7 @@ def check_sentence(english: str, source: str, language: str | None) -> list[Prob
         *check_numbers(en, src),
         *check_calendar(en, src),
         *check_closed_classes(en, src),
+        *check_time_units(en, src),
         *check_names(en, src),
         *check_bounds(en, src),
         *check_direction(en, src),

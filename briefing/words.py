@@ -38,6 +38,11 @@ def _frequencies(language: str) -> dict[str, float]:
         return {}
 
 
+def known(word: str, language: str) -> bool:
+    """Whether a (case-folded) word is in the language's wordfreq list (frequency >= 10^-6)."""
+    return word in _frequencies(language)
+
+
 def word_vector(text: str, language: str | None) -> WordVector:
     """A unit-length vector of a text's words, each weighted (1 + log count) x -log(frequency)."""
     counts = Counter(word.casefold() for word in _WORD.findall(text))
