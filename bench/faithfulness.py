@@ -369,7 +369,10 @@ def score_digest(
     llm = report.get("llm") or {}
     timings = report.get("timings") or {}
     checks = report.get("checks")
+    # Drops are told in the check warnings of stories that were written, and in the failure of a
+    # story every sentence of which was dropped.
     notes = [str(w.get("note", "")) for w in report.get("warnings") or [] if w.get("stage") == "check"]
+    notes += [str(f.get("error", "")) for f in report.get("failures") or [] if f.get("stage") == "summarize"]
     return DigestScore(
         sentences=scored,
         stories=stories,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from briefing.app import show_clusters
@@ -12,7 +13,9 @@ from briefing.embed import UseEmbedder
 from briefing.errors import LLMOutputInvalid
 from briefing.extractive import (
     Candidate,
+    Drafted,
     _first_line,
+    add_supporters,
     candidates,
     check_headline,
     check_headline_support,
@@ -21,7 +24,7 @@ from briefing.extractive import (
     select,
     similarity_matrix,
 )
-from briefing.models import Article, Story
+from briefing.models import Article, Sentence, Story
 from tests.support.data import EXAMPLES, read_digest
 from tests.support.openai_server import ENGLISH, ScriptedOpenAI
 from tests.support.runs import DATE, run_day
@@ -127,6 +130,9 @@ def test_headline_may_not_claim_what_no_sentence_says() -> None:
         check_headline_support("Algarve fire forces evacuation of 1,200 people as flames intensify", sentences)
     with pytest.raises(LLMOutputInvalid, match="1,500"):
         check_headline_support("Algarve fire forces evacuation of 1,500 people", sentences)
+    check_headline_support("More than 600 firefighters fight Algarve fire", sentences)
+    with pytest.raises(LLMOutputInvalid, match="more than 600"):  # the bound may not go
+        check_headline_support("600 firefighters fight Algarve fire", sentences)
 
 
 def test_a_fallback_headline_is_an_english_title_a_source_gave_itself() -> None:
@@ -140,3 +146,18 @@ def test_a_fallback_headline_is_an_english_title_a_source_gave_itself() -> None:
     assert fallback_headline(Story(id="s", articles=[italian, german]), [lead]) == german.title
     shortened = "The council approved the new budget after a long debate on Tuesday…"
     assert fallback_headline(Story(id="s", articles=[italian, short]), [lead]) == shortened
+
+
+def _candidate(article_id: str, language: str, text: str) -> Candidate:
+    return Candidate(Article(id=article_id, title="", text=text, language=language), 0, text, set())
+
+
+@pytest.mark.parametrize(
+    ("spanish", "cited"), [("Más de 600 bomberos trabajan allí.", True), ("Más de 700 bomberos trabajan allí.", False)]
+)
+def test_a_translation_cites_the_other_languages_stating_its_fact(spanish: str, cited: bool) -> None:
+    """A bounded figure ("plus de 600") in a translation's origin does not hide its supporters."""
+    french = _candidate("fr", "fr", "Plus de 600 pompiers sont mobilisés.")
+    draft = Drafted(Sentence("More than 600 firefighters are mobilized.", ["fr"], french.text, "fr"), origin=0)
+    add_supporters([draft], [french, _candidate("es", "es", spanish)], np.ones((2, 2)))
+    assert draft.sentence.citations == (["fr", "es"] if cited else ["fr"])

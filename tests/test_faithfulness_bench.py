@@ -117,9 +117,11 @@ def test_translations_left_out_as_unsure_are_counted() -> None:
         {"stage": "check", "note": "sentence dropped: a sentence of y (it): the name 'Rome' is not in the source"},
         {"stage": "summarize", "note": "the model was unsure of its translation"},  # not a check: not counted
     ]
+    # A story whose every sentence was dropped tells its drops in its failure.
+    digest["report"]["failures"] = [{"stage": "summarize", "error": f"no usable English sentence: {unsure}"}]
     score = bench.score_digest(digest, TEXTS, check_sentence, None)
-    assert score.unsure == 2
-    assert "dropped 1 (2 of the dropped: the model was unsure)" in bench.format_score(score)
+    assert score.unsure == 3
+    assert "dropped 1 (3 of the dropped: the model was unsure)" in bench.format_score(score)
 
 
 def test_without_the_checker_agreement_is_unavailable() -> None:
