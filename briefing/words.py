@@ -15,7 +15,7 @@ from collections import Counter
 from functools import lru_cache
 
 import regex
-from wordfreq import get_frequency_dict
+from wordfreq import get_frequency_dict, zipf_frequency
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ def _frequencies(language: str) -> dict[str, float]:
 def known(word: str, language: str) -> bool:
     """Whether a (case-folded) word is in the language's wordfreq list (frequency >= 10^-6)."""
     return word in _frequencies(language)
+
+
+def english_zipf(word: str) -> float:
+    """How common a word is in English (Zipf scale, wordfreq's large list: 0 when unseen, 7 for 'the')."""
+    return float(zipf_frequency(word, "en", wordlist="large"))
 
 
 def word_vector(text: str, language: str | None) -> WordVector:
