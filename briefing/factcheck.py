@@ -861,7 +861,26 @@ def _time_unit_after(text: Text, end: int) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
-    return tuple((figure, _time_unit_after(text, figure.end)) for figure in _figures(text))
+    """Each figure with the time unit after it; also "un an", "einem Jahr", "a month" (one of the
+    unit) and German or Dutch compounds of a number word and a unit ("zweijährig": two, years)."""
+    spans = [(figure, _time_unit_after(text, figure.end)) for figure in _figures(text)]
+    ones = _facts()["one_unit"].get(text.language, [])
+    if ones:
+        pattern = rf"(?<!\p{{L}})(?:{'|'.join(regex.escape(o) for o in ones)})(?!\p{{L}})"
+        for match in regex.finditer(pattern, text.raw, flags=regex.IGNORECASE):
+            unit = _time_unit_after(text, match.end())
+            if unit:
+                spans.append((Figure(match.group(0), match.start(), match.end(), frozenset([1.0])), unit))
+    compounds = _facts()["unit_compounds"].get(text.language, {})
+    numbers = _number_words(text.language)
+    for match in _WORD.finditer(text.lower) if compounds else ():
+        word = match.group(0)
+        for number, value in numbers.items():
+            if word.startswith(number) and len(word) > len(number):
+                unit = next((u for tail, u in compounds.items() if word[len(number) :].startswith(tail)), None)
+                if unit:
+                    spans.append((Figure(number, match.start(), match.end(), frozenset([value])), unit))
+    return tuple(spans)
 
 
 def check_time_units(english: Text, source: Text) -> list[Problem]:
