@@ -304,6 +304,26 @@ def _number_words(language: str) -> dict[str, float]:
     return words | {w: float(v) for w, v in _facts()["number_words"].get(language, {}).items()}
 
 
+def _number_words_of(language: str) -> dict[str, float] | dict[str, int]:
+    """A language's number words: English's own table, else num2words' (and facts.json's) forms."""
+    return _ENGLISH_NUMBER_WORDS if language == ENGLISH else _number_words(language)
+
+
+@lru_cache(maxsize=1024)
+def _number_compounds(text: Text) -> tuple[tuple[regex.Match[str], str, float], ...]:
+    """Words that start with a number word and go on ("siebeneinhalb", "zweijährige"): the word's
+    match, what follows the number word, and its value. Only for languages that glue them (de, nl)."""
+    if not (_facts()["number_compounds"].get(text.language) or _facts()["unit_compounds"].get(text.language)):
+        return ()
+    words = _number_words_of(text.language)
+    return tuple(
+        (match, match.group(0)[len(number) :], float(value))
+        for match in _WORD.finditer(text.lower)
+        for number, value in words.items()
+        if match.group(0).startswith(number) and len(match.group(0)) > len(number)
+    )
+
+
 def _close(value: float, candidates: Iterable[float]) -> bool:
     return any(math.isclose(value, c, rel_tol=1e-6, abs_tol=1e-9) for c in candidates)
 
@@ -322,12 +342,10 @@ def _worded_figures(text: Text) -> frozenset[float]:
     for figure in _figures(text):
         if figure.raw.isalpha():
             found |= {*figure.values, *(v * _scale_after(text, figure.end) for v in figure.values)}
-    words = _ENGLISH_NUMBER_WORDS if text.language == ENGLISH else _number_words(text.language)
+    words = _number_words_of(text.language)
     found |= {float(value) for word, value in words.items() if word in text.words}  # "eins", "one"
     tails = tuple(facts["number_compounds"].get(text.language, []))
-    if tails:
-        for word in text.words:
-            found |= {float(v) for w, v in words.items() if word.startswith(w) and word[len(w) :].startswith(tails)}
+    found |= {value for _, rest, value in _number_compounds(text) if tails and rest.startswith(tails)}
     of = _APPROXIMATE_OF.get(text.language, "")
     for noun, value in facts["approximate_numbers"].get(text.language, {}).items():
         if regex.search(rf"(?<!\p{{L}}){regex.escape(noun)}\p{{L}}*{of}", text.lower):
@@ -441,8 +459,8 @@ def _calendar_forms(language: str) -> tuple[tuple[str, str, str, str], ...]:
 def _calendar_quick(language: str) -> regex.Pattern[str]:
     """A pattern every word naming a weekday or month contains (its stem or form): words without
     it are skipped at once, so a long article costs one search per word."""
-    pieces = {stem for _, _, stem, _ in _calendar_forms(language)} | {f for _, f, _, _ in _calendar_forms(language)}
-    return regex.compile("|".join(regex.escape(p) for p in sorted(pieces, key=len, reverse=True)) or "(?!)")
+    stems = {stem for _, _, stem, _ in _calendar_forms(language)}  # every form starts with its stem
+    return regex.compile("|".join(regex.escape(p) for p in sorted(stems, key=len, reverse=True)) or "(?!)")
 
 
 @lru_cache(maxsize=1024)
@@ -805,7 +823,7 @@ def _figures(text: Text) -> tuple[Figure, ...]:
         Figure(m.group(0), m.start(), m.end(), frozenset(_interpretations(m.group(0), text.language)))
         for m in _NUMBER.finditer(text.raw)
     ]
-    words = _ENGLISH_NUMBER_WORDS if text.language == ENGLISH else _number_words(text.language)
+    words = _number_words_of(text.language)
     pattern = _number_word_pattern(text.language)
     if pattern is not None:
         for match in pattern.finditer(text.raw):
@@ -816,8 +834,7 @@ def _figures(text: Text) -> tuple[Figure, ...]:
 
 @lru_cache(maxsize=64)
 def _number_word_pattern(language: str) -> regex.Pattern[str] | None:
-    words = _ENGLISH_NUMBER_WORDS if language == ENGLISH else _number_words(language)
-    plural = [w for w, v in words.items() if v >= 2]  # "one", "ein", "un" are mostly articles
+    plural = [w for w, v in _number_words_of(language).items() if v >= 2]  # "one", "ein", "un" are mostly articles
     if not plural:
         return None
     alternatives = "|".join(regex.escape(w) for w in sorted(plural, key=len, reverse=True))
@@ -872,14 +889,11 @@ def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
             if unit:
                 spans.append((Figure(match.group(0), match.start(), match.end(), frozenset([1.0])), unit))
     compounds = _facts()["unit_compounds"].get(text.language, {})
-    numbers = _number_words(text.language)
-    for match in _WORD.finditer(text.lower) if compounds else ():
-        word = match.group(0)
-        for number, value in numbers.items():
-            if word.startswith(number) and len(word) > len(number):
-                unit = next((u for tail, u in compounds.items() if word[len(number) :].startswith(tail)), None)
-                if unit:
-                    spans.append((Figure(number, match.start(), match.end(), frozenset([value])), unit))
+    for match, rest, value in _number_compounds(text):
+        unit = next((u for tail, u in compounds.items() if rest.startswith(tail)), None)
+        if unit:
+            number = match.group(0)[: len(match.group(0)) - len(rest)]
+            spans.append((Figure(number, match.start(), match.end(), frozenset([value])), unit))
     return tuple(spans)
 
 
