@@ -524,9 +524,10 @@ def check_calendar(english: Text, source: Text) -> list[Problem]:
     for table in ("relative_days", "holidays"):
         for day in _claimed(english, source, _facts()[table]):
             problems.append(Problem("calendar", f"'{day}' is not in the source"))
+    # Last/this/next year as whole phrases both ways: "in den letzten Jahren" is not 'last year'.
     years = _facts()["relative_years"]
     if covered(years, source.language):
-        said, meant = lexicon_hits(english, years), lexicon_hits(source, years)
+        said, meant = _relative(english, years), _relative(source, years)
         for year in sorted(said - meant):
             problems.append(Problem("calendar", f"'{year}' is not in the source"))
         for year in sorted(meant - said):
@@ -542,19 +543,23 @@ def check_calendar(english: Text, source: Text) -> list[Problem]:
 
 
 def _relative(text: Text, table: dict[str, dict[str, list[str]]]) -> set[str]:
-    """Keys of a last/next month or week table a text says, as whole phrases: 'coming month' is
-    not in "the coming months", 'last week' not in "last weekend" or "the last week of August"."""
+    """Keys of a last/next year, month or week table a text says, as whole phrases: 'coming month'
+    is not in "the coming months", 'last week' not in "last weekend" or "the last week of August"."""
     return {
         key for key, by_language in table.items() if any(_says(text, e) for e in by_language.get(text.language, []))
     }
 
 
 def _says(text: Text, phrase: str) -> bool:
+    """Whether a text says a phrase as a whole (a trailing '*': as the start of a word, for
+    compounds and endings: "vorjahr*" in Vorjahresniveau, Finnish "viime vuon*")."""
     phrase = phrase.casefold().strip()
     if text.language == "ar":
         return phrase in text.lower
     # Turkish keeps its case endings but not the plural (geçen ayın, not aylar); German a genitive s.
     head, tail = r"(?<!\p{L})", {"tr": r"(?!l[ae]r)", "de": r"s?(?!\p{L})"}.get(text.language, r"(?!\p{L})")
+    if phrase.endswith("*"):
+        phrase, tail = phrase[:-1], ""
     if text.language == ENGLISH and phrase.startswith("last "):
         head, tail = r"(?<!\bthe )(?<!\p{L})", r"(?!\p{L})(?!\s+of\b)"
     return regex.search(head + regex.escape(phrase) + tail, text.lower) is not None
