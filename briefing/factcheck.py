@@ -755,7 +755,7 @@ def _bound_patterns(language: str) -> tuple[regex.Pattern[str] | None, regex.Pat
             fillers = "|".join(
                 regex.escape(f) + ("" if f.endswith("'") else r"\b") for f in facts["bound_fillers"].get(language, [])
             )
-            filler = rf"(?:\s+(?:{fillers}))?" if fillers else ""
+            filler = rf"(?:(?:(?<=['’])|\s+)(?:{fillers}))?" if fillers else ""  # "plus d'une"
             patterns.append(regex.compile(rf"(?<!\p{{L}})(?P<phrase>{alternatives}){filler}\s*$"))
         else:
             # "dix morts au moins": one word may come between for the 'at least' put after the noun.
@@ -834,7 +834,27 @@ def _figures(text: Text) -> tuple[Figure, ...]:
         for match in pattern.finditer(text.raw):
             value = float(words[match.group(0).casefold()])
             found.append(Figure(match.group(0), match.start(), match.end(), frozenset([value])))
-    return tuple(sorted(found, key=lambda f: f.start))
+    return tuple(sorted(found + _round_figures(text), key=lambda f: f.start))
+
+
+# The singular article that makes a round-number noun "about N" ("une vingtaine de", "più di una
+# decina di"); the plural ("des centaines de": hundreds of) is no figure a bound could be put on.
+_ROUND_ARTICLE = {"fr": "une", "es": "una|un", "it": "una|un", "pt": "uma|um"}
+
+
+def _round_figures(text: Text) -> list[Figure]:
+    """Round-number nouns after a singular article as figures ("una decina di": about ten), so
+    that a bound the English puts on them must be the source's ("more than ten" is not)."""
+    article = _ROUND_ARTICLE.get(text.language)
+    if article is None:
+        return []
+    nouns = _facts()["approximate_numbers"][text.language]
+    alternatives = "|".join(regex.escape(n) for n in sorted(nouns, key=len, reverse=True))
+    pattern = rf"(?<!\p{{L}})(?:{article})\s+(?P<noun>(?P<stem>{alternatives})\p{{L}}*){_APPROXIMATE_OF[text.language]}"
+    return [
+        Figure(m.group("noun"), m.start("noun"), m.end("noun"), frozenset([float(nouns[m.group("stem").casefold()])]))
+        for m in regex.finditer(pattern, text.raw, flags=regex.IGNORECASE)
+    ]
 
 
 @lru_cache(maxsize=64)
@@ -869,7 +889,7 @@ def check_bounds(english: Text, source: Text) -> list[Problem]:
 def _time_unit_after(text: Text, end: int) -> str | None:
     """The time unit the word right after a figure names ("48 Stunden", "34-Jährigen", "48h"), if
     any; in English past a word such as "more" ("two more days")."""
-    skip = r"(?:(?:more|further|consecutive|straight|full|whole|long|additional|extra)\s+)?"
+    skip = r"(?:and\s+a\s+half\s+)?(?:(?:more|further|consecutive|straight|full|whole|long|additional|extra)\s+)?"
     match = regex.match(rf"-?\s*{skip if text.language == ENGLISH else ''}(\p{{L}}+)", text.around(end, end + 36))
     if match is None:
         return None
@@ -879,6 +899,9 @@ def _time_unit_after(text: Text, end: int) -> str | None:
             if (word == entry.strip()) if entry.endswith(" ") else word.startswith(entry):
                 return str(unit)
     return None
+
+
+_HALF_COMPOUNDS = ("einhalb", "enhalf", "ënhalf")
 
 
 @lru_cache(maxsize=1024)
@@ -895,9 +918,13 @@ def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
                 spans.append((Figure(match.group(0), match.start(), match.end(), frozenset([1.0])), unit))
     compounds = _facts()["unit_compounds"].get(text.language, {})
     for match, rest, value in _number_compounds(text):
-        unit = next((u for tail, u in compounds.items() if rest.startswith(tail)), None)
+        half = next((h for h in _HALF_COMPOUNDS if rest.startswith(h)), "")  # zweieinhalb Jahre, tweeënhalf jaar
+        tail = rest[len(half) :]
+        unit = next((u for t, u in compounds.items() if tail.startswith(t)), None)
+        if half and not tail:
+            unit = _time_unit_after(text, match.end())
         if unit:
-            number = match.group(0)[: len(match.group(0)) - len(rest)]
+            number = match.group(0)[: len(match.group(0)) - len(tail)]
             spans.append((Figure(number, match.start(), match.end(), frozenset([value])), unit))
     return tuple(spans)
 
