@@ -1267,7 +1267,7 @@ def check_untranslated(english: Text, source: Text) -> list[Problem]:
             english_name = local_to_english[word]
             if _fold(english_name) != _fold(word) and english_name not in english.lower:
                 problems.append(Problem("untranslated", f"'{word}' is left untranslated ({english_name.title()})"))
-        elif word in source.words and _copied_common_word(word, english, source.language):
+        elif word in source.words and _copied_common_word(word, english, source):
             problems.append(Problem("untranslated", f"'{word}' is left untranslated"))
     return problems
 
@@ -1290,12 +1290,26 @@ def _club(word: str, source: Text) -> bool:
 LOANWORD_ZIPF = 1.25
 
 
-def _copied_common_word(word: str, english: Text, language: str) -> bool:
-    """A common word of the source's language copied in lower case into the English ("the
-    canicule"): frequent in the source's language, almost never seen in English."""
-    if len(word) < 5 or not word.isalpha() or word in _capitalised(english) or _common_english()(word):
+def _copied_common_word(word: str, english: Text, source: Text) -> bool:
+    """A common word of the source's language copied into the English ("the canicule", and
+    "Canicule hits ..." where only the sentence start capitalises it): frequent in the source's
+    language, almost never seen in English. A capital the English gives it inside a sentence, or
+    the source's own, reads as a name."""
+    if len(word) < 5 or not word.isalpha() or _common_english()(word):
         return False
-    return known(word, language) and english_zipf(word) < LOANWORD_ZIPF
+    if word in _capitalised_within(english) or word in _capitalised(source):
+        return False
+    return known(word, source.language) and english_zipf(word) < LOANWORD_ZIPF
+
+
+@lru_cache(maxsize=1024)
+def _capitalised_within(text: Text) -> frozenset[str]:
+    """The words a text capitalises other than at the start of a sentence (case-folded)."""
+    return frozenset(
+        regex.split(r"['’]", match.group(0))[0].casefold().strip(".-")
+        for match in _CAPITALISED.finditer(text.raw)
+        if not _SENTENCE_START.search(text.raw[: match.start()])
+    )
 
 
 def check_commentary(english: Text) -> list[Problem]:
