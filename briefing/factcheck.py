@@ -316,12 +316,11 @@ def _number_compounds(text: Text) -> tuple[tuple[regex.Match[str], str, float], 
     if not (_facts()["number_compounds"].get(text.language) or _facts()["unit_compounds"].get(text.language)):
         return ()
     words = _number_words_of(text.language)
-    return tuple(
-        (match, match.group(0)[len(number) :], float(value))
-        for match in _WORD.finditer(text.lower)
-        for number, value in words.items()
-        if match.group(0).startswith(number) and len(match.group(0)) > len(number)
-    )
+    found = []
+    for match in _WORD.finditer(text.raw):  # offsets in raw: "ß" folds to two letters
+        word = match.group(0).casefold()
+        found += [(match, word[len(n) :], float(v)) for n, v in words.items() if word.startswith(n) and word != n]
+    return tuple(found)
 
 
 def _close(value: float, candidates: Iterable[float]) -> bool:
@@ -345,7 +344,9 @@ def _worded_figures(text: Text) -> frozenset[float]:
     words = _number_words_of(text.language)
     found |= {float(value) for word, value in words.items() if word in text.words}  # "eins", "one"
     tails = tuple(facts["number_compounds"].get(text.language, []))
-    found |= {value for _, rest, value in _number_compounds(text) if tails and rest.startswith(tails)}
+    for _, rest, value in _number_compounds(text):
+        if tails and rest.startswith(tails):
+            found |= {value, value + 0.5} if rest.startswith(_HALF_COMPOUNDS) else {value}  # zweieinhalb: 2.5
     of = _APPROXIMATE_OF.get(text.language, "")
     for noun, value in facts["approximate_numbers"].get(text.language, {}).items():
         if regex.search(rf"(?<!\p{{L}}){regex.escape(noun)}\p{{L}}*{of}", text.lower):
@@ -550,19 +551,27 @@ def _relative(text: Text, table: dict[str, dict[str, list[str]]]) -> set[str]:
     }
 
 
+# What makes a phrase part of a longer one that means something else: "hace un año y medio" is not
+# "hace un año", "the year before last" not "the year before", "cette année-là" not "cette année".
+_LONGER_PHRASE = (
+    r"(?!\s+(?:y|e|et|and|und|en|i)\s+(?:medio|mezzo|meio|demi|a\s+half|ein\s+halb|half|pół))(?!\s+last\b)(?!-l[àa]\b)"
+)
+
+
 def _says(text: Text, phrase: str) -> bool:
     """Whether a text says a phrase as a whole (a trailing '*': as the start of a word, for
     compounds and endings: "vorjahr*" in Vorjahresniveau, Finnish "viime vuon*")."""
-    phrase = phrase.casefold().strip()
+    phrase, lower = phrase.casefold().strip(), text.lower.replace("’", "'")  # l’année dernière
     if text.language == "ar":
-        return phrase in text.lower
+        return phrase in lower
     # Turkish keeps its case endings but not the plural (geçen ayın, not aylar); German a genitive s.
     head, tail = r"(?<!\p{L})", {"tr": r"(?!l[ae]r)", "de": r"s?(?!\p{L})"}.get(text.language, r"(?!\p{L})")
     if phrase.endswith("*"):
         phrase, tail = phrase[:-1], ""
     if text.language == ENGLISH and phrase.startswith("last "):
         head, tail = r"(?<!\bthe )(?<!\p{L})", r"(?!\p{L})(?!\s+of\b)"
-    return regex.search(head + regex.escape(phrase) + tail, text.lower) is not None
+    tail += _LONGER_PHRASE
+    return regex.search(head + regex.escape(phrase) + tail, lower) is not None
 
 
 # Words joining two calendar names into a range ("von Samstag auf Sonntag", "de marzo a junio",
@@ -775,8 +784,8 @@ def _looseness(language: str, phrase: str) -> str:
 def _bound_of(text: Text, start: int, end: int) -> Bound:
     """The bound the words around the figure at text.raw[start:end] put on it."""
     before_pattern, after_pattern, kind_of = _bound_patterns(text.language)
-    before = _CURRENCY_BEFORE.sub("", text.around(start - 40, start)).rstrip()
-    after = text.around(end, end + 40)
+    before = _CURRENCY_BEFORE.sub("", text.around(start - 40, start)).rstrip().replace("’", "'")  # plus d’une
+    after = text.around(end, end + 40).replace("’", "'")
     if before_pattern and (found := before_pattern.search(before)):
         phrase = found.group("phrase")
         return Bound(kind_of[phrase], found.group(0).strip(), loose=_looseness(text.language, phrase))
@@ -837,9 +846,10 @@ def _figures(text: Text) -> tuple[Figure, ...]:
     return tuple(sorted(found + _round_figures(text), key=lambda f: f.start))
 
 
-# The singular article that makes a round-number noun "about N" ("une vingtaine de", "più di una
-# decina di"); the plural ("des centaines de": hundreds of) is no figure a bound could be put on.
-_ROUND_ARTICLE = {"fr": "une", "es": "una|un", "it": "una|un", "pt": "uma|um"}
+# The singular articles that make a round-number noun "about N" ("une vingtaine de", "un millier
+# de", "più di una decina di"); the plural ("des centaines de": hundreds of) is no figure a bound
+# could be put on, and nor is a noun before a figure ("una cuarentena de dos semanas": a quarantine).
+_ROUND_ARTICLE = {"fr": "une|un", "es": "una|un", "it": "una|un", "pt": "uma|um"}
 
 
 def _round_figures(text: Text) -> list[Figure]:
@@ -850,7 +860,11 @@ def _round_figures(text: Text) -> list[Figure]:
         return []
     nouns = _facts()["approximate_numbers"][text.language]
     alternatives = "|".join(regex.escape(n) for n in sorted(nouns, key=len, reverse=True))
-    pattern = rf"(?<!\p{{L}})(?:{article})\s+(?P<noun>(?P<stem>{alternatives})\p{{L}}*){_APPROXIMATE_OF[text.language]}"
+    figure = "|".join(regex.escape(w) for w in _number_words_of(text.language))
+    pattern = (
+        rf"(?<!\p{{L}})(?:{article})\s+(?P<noun>(?P<stem>{alternatives})\p{{L}}*){_APPROXIMATE_OF[text.language]}"
+        rf"(?!\s*(?:\d|(?:{figure})(?!\p{{L}})))"
+    )
     return [
         Figure(m.group("noun"), m.start("noun"), m.end("noun"), frozenset([float(nouns[m.group("stem").casefold()])]))
         for m in regex.finditer(pattern, text.raw, flags=regex.IGNORECASE)
@@ -888,8 +902,9 @@ def check_bounds(english: Text, source: Text) -> list[Problem]:
 
 def _time_unit_after(text: Text, end: int) -> str | None:
     """The time unit the word right after a figure names ("48 Stunden", "34-Jährigen", "48h"), if
-    any; in English past a word such as "more" ("two more days")."""
-    skip = r"(?:and\s+a\s+half\s+)?(?:(?:more|further|consecutive|straight|full|whole|long|additional|extra)\s+)?"
+    any; in English past "and a half" or a word such as "more" ("two more days")."""
+    half = r"(?:and[\s-]+a[\s-]+half[\s-]*)?"
+    skip = half + r"(?:(?:more|further|consecutive|straight|full|whole|long|additional|extra)\s+)?"
     match = regex.match(rf"-?\s*{skip if text.language == ENGLISH else ''}(\p{{L}}+)", text.around(end, end + 36))
     if match is None:
         return None
@@ -901,13 +916,14 @@ def _time_unit_after(text: Text, end: int) -> str | None:
     return None
 
 
-_HALF_COMPOUNDS = ("einhalb", "enhalf", "ënhalf")
+_HALF_COMPOUNDS = ("einhalb", "enhalve", "ënhalve", "enhalf", "ënhalf")
 
 
 @lru_cache(maxsize=1024)
 def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
     """Each figure with the time unit after it; also "un an", "einem Jahr", "a month" (one of the
-    unit) and German or Dutch compounds of a number word and a unit ("zweijährig": two, years)."""
+    unit) and German or Dutch compounds of a number word and a unit ("zweijährig": two, years), or
+    of a number word and a half before one ("zweieinhalb Jahre": two, years)."""
     spans = [(figure, _time_unit_after(text, figure.end)) for figure in _figures(text)]
     ones = _facts()["one_unit"].get(text.language, [])
     if ones:
@@ -924,8 +940,9 @@ def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
         if half and not tail:
             unit = _time_unit_after(text, match.end())
         if unit:
-            number = match.group(0)[: len(match.group(0)) - len(tail)]
-            spans.append((Figure(number, match.start(), match.end(), frozenset([value])), unit))
+            word = match.group(0).casefold()
+            values = frozenset([value, value + 0.5] if half else [value])  # "two and a half", 2.5
+            spans.append((Figure(word[: len(word) - len(tail)], match.start(), match.end(), values), unit))
     return tuple(spans)
 
 
@@ -1293,11 +1310,11 @@ LOANWORD_ZIPF = 1.25
 def _copied_common_word(word: str, english: Text, source: Text) -> bool:
     """A common word of the source's language copied into the English ("the canicule", and
     "Canicule hits ..." where only the sentence start capitalises it): frequent in the source's
-    language, almost never seen in English. A capital the English gives it inside a sentence, or
-    the source's own, reads as a name."""
+    language, almost never seen in English. A capital the English gives it inside a sentence reads
+    as a name, and so does one at its start where the source capitalises the word inside one."""
     if len(word) < 5 or not word.isalpha() or _common_english()(word):
         return False
-    if word in _capitalised_within(english) or word in _capitalised(source):
+    if word in _capitalised_within(english) or (word in _capitalised(english) and word in _capitalised_within(source)):
         return False
     return known(word, source.language) and english_zipf(word) < LOANWORD_ZIPF
 
