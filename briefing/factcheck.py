@@ -1388,6 +1388,23 @@ def check_repetition(english: Text, source: Text) -> list[Problem]:
     return []
 
 
+# A lower-case word of an English sentence (not part of a hyphenated or elided one).
+_LOWER_WORD = regex.compile(r"(?<![\p{L}\p{M}'’-])\p{Ll}+(?![\p{L}\p{M}'’-])")
+
+
+def check_non_words(english: Text, source: Text) -> list[Problem]:
+    """Words in lower case that are neither English (wordfreq's large list, or an English prefix on
+    an English word) nor the source's: a made-up translation ("the steirish communities")."""
+    problems = []
+    for word in dict.fromkeys(_LOWER_WORD.findall(english.raw)):
+        if len(word) < 5 or word in source.words or english_zipf(word) > 0:
+            continue
+        prefixes = _facts()["english_prefixes"]  # "subsecretary", "narcotrafficking": English made of English
+        if not any(word.startswith(p) and english_zipf(word[len(p) :]) >= 2.0 for p in prefixes):
+            problems.append(Problem("garbled", f"'{word}' is neither an English word nor one of the source's"))
+    return problems
+
+
 def check_sentence(english: str, source: str, language: str | None) -> list[Problem]:
     """Every way the English sentence disagrees with its source text (empty when it agrees).
 
@@ -1410,6 +1427,7 @@ def check_sentence(english: str, source: str, language: str | None) -> list[Prob
         *check_negation(en, src),
         *check_false_friends(en, src),
         *check_untranslated(en, src),
+        *check_non_words(en, src),
     ]
 
 
