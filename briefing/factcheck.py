@@ -58,6 +58,7 @@ _CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
 _ENGLISH_CLOCK = regex.compile(r"\b(\d{1,2}):(\d{2})\b")
 _CAPITALISED = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?:;\"“”«»(]\s+|\n)$")
+_SENTENCE_GAP = regex.compile(r"[.!?:;\"“”«»(]\s+|\n")  # what ends before a sentence starts
 _DOTTED_ACRONYM = regex.compile(r"\b(?:\p{Lu}\.){2,}")
 _LETTER = regex.compile(r"\p{L}")
 _LATIN_LETTER = regex.compile(r"\p{Latin}")
@@ -1322,10 +1323,11 @@ def _copied_common_word(word: str, english: Text, source: Text) -> bool:
 @lru_cache(maxsize=1024)
 def _capitalised_within(text: Text) -> frozenset[str]:
     """The words a text capitalises other than at the start of a sentence (case-folded)."""
+    starts = {0} | {gap.end() for gap in _SENTENCE_GAP.finditer(text.raw)}
     return frozenset(
         regex.split(r"['’]", match.group(0))[0].casefold().strip(".-")
         for match in _CAPITALISED.finditer(text.raw)
-        if not _SENTENCE_START.search(text.raw[: match.start()])
+        if match.start() not in starts
     )
 
 
@@ -1396,10 +1398,10 @@ def check_non_words(english: Text, source: Text) -> list[Problem]:
     """Words in lower case that are neither English (wordfreq's large list, or an English prefix on
     an English word) nor the source's: a made-up translation ("the steirish communities")."""
     problems = []
+    prefixes = _facts()["english_prefixes"]  # "subsecretary", "narcotrafficking": English made of English
     for word in dict.fromkeys(_LOWER_WORD.findall(english.raw)):
         if len(word) < 5 or word in source.words or english_zipf(word) > 0:
             continue
-        prefixes = _facts()["english_prefixes"]  # "subsecretary", "narcotrafficking": English made of English
         if not any(word.startswith(p) and english_zipf(word[len(p) :]) >= 2.0 for p in prefixes):
             problems.append(Problem("garbled", f"'{word}' is neither an English word nor one of the source's"))
     return problems
