@@ -57,8 +57,8 @@ _TIME = regex.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", regex
 _CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
 _ENGLISH_CLOCK = regex.compile(r"\b(\d{1,2}):(\d{2})\b")
 _CAPITALISED = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
-_SENTENCE_START = regex.compile(r"(?:^|[.!?:;\"“”«»(]\s+|\n)$")
 _SENTENCE_GAP = regex.compile(r"[.!?:;\"“”«»(]\s+|\n")  # what ends before a sentence starts
+_SENTENCE_START = regex.compile(rf"(?:^|{_SENTENCE_GAP.pattern})$")  # a text that ends where one starts
 _DOTTED_ACRONYM = regex.compile(r"\b(?:\p{Lu}\.){2,}")
 _LETTER = regex.compile(r"\p{L}")
 _LATIN_LETTER = regex.compile(r"\p{Latin}")
@@ -856,20 +856,29 @@ _ROUND_ARTICLE = {"fr": "une|un", "es": "una|un", "it": "una|un", "pt": "uma|um"
 def _round_figures(text: Text) -> list[Figure]:
     """Round-number nouns after a singular article as figures ("una decina di": about ten), so
     that a bound the English puts on them must be the source's ("more than ten" is not)."""
-    article = _ROUND_ARTICLE.get(text.language)
-    if article is None:
+    pattern = _round_pattern(text.language)
+    if pattern is None:
         return []
     nouns = _facts()["approximate_numbers"][text.language]
-    alternatives = "|".join(regex.escape(n) for n in sorted(nouns, key=len, reverse=True))
-    figure = "|".join(regex.escape(w) for w in _number_words_of(text.language))
-    pattern = (
-        rf"(?<!\p{{L}})(?:{article})\s+(?P<noun>(?P<stem>{alternatives})\p{{L}}*){_APPROXIMATE_OF[text.language]}"
-        rf"(?!\s*(?:\d|(?:{figure})(?!\p{{L}})))"
-    )
     return [
         Figure(m.group("noun"), m.start("noun"), m.end("noun"), frozenset([float(nouns[m.group("stem").casefold()])]))
-        for m in regex.finditer(pattern, text.raw, flags=regex.IGNORECASE)
+        for m in pattern.finditer(text.raw)
     ]
+
+
+@lru_cache(maxsize=64)
+def _round_pattern(language: str) -> regex.Pattern[str] | None:
+    article = _ROUND_ARTICLE.get(language)
+    if article is None:
+        return None
+    nouns = _facts()["approximate_numbers"][language]
+    alternatives = "|".join(regex.escape(n) for n in sorted(nouns, key=len, reverse=True))
+    figure = "|".join(regex.escape(w) for w in _number_words_of(language))
+    return regex.compile(
+        rf"(?<!\p{{L}})(?:{article})\s+(?P<noun>(?P<stem>{alternatives})\p{{L}}*){_APPROXIMATE_OF[language]}"
+        rf"(?!\s*(?:\d|(?:{figure})(?!\p{{L}})))",
+        regex.IGNORECASE,
+    )
 
 
 @lru_cache(maxsize=64)
