@@ -56,9 +56,11 @@ _NUMBER = regex.compile(
 _TIME = regex.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", regex.IGNORECASE)
 _CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
 _ENGLISH_CLOCK = regex.compile(r"\b(\d{1,2}):(\d{2})\b")
+_HALF = regex.compile(r"\s*½|[\s-]+and[\s-]+(?:a|one)[\s-]+half\b", regex.IGNORECASE)  # 2½, "two and a half"
 _CAPITALISED = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
-_SENTENCE_GAP = regex.compile(r"[.!?:;\"“”«»(]\s+|\n")  # what ends before a sentence starts
-_SENTENCE_START = regex.compile(rf"(?:^|{_SENTENCE_GAP.pattern})$")  # a text that ends where one starts
+# What ends before a sentence starts, with the marks that may open it ("« La canicule", "¿Qué").
+_SENTENCE_GAP = regex.compile(r"(?:^|[.!?:;\"“”«»(]\s+|\n)[\"'“‘„«(¿¡]*")
+_SENTENCE_START = regex.compile(rf"(?:{_SENTENCE_GAP.pattern})$")  # a text that ends where one starts
 _DOTTED_ACRONYM = regex.compile(r"\b(?:\p{Lu}\.){2,}")
 _LETTER = regex.compile(r"\p{L}")
 _LATIN_LETTER = regex.compile(r"\p{Latin}")
@@ -252,7 +254,7 @@ def numbers(text: Text) -> dict[float, str]:
     for match in _NUMBER.finditer(text.raw):
         raw = match.group(0)
         scale = _scale_after(text, match.end())
-        for value in _interpretations(raw, text.language):
+        for value in _with_half(text, match.end(), _interpretations(raw, text.language)):
             found.setdefault(value, raw.rstrip(".,"))
             if scale != 1.0:
                 found.setdefault(value * scale, raw.rstrip(".,"))
@@ -282,13 +284,21 @@ def _english_values(english: Text) -> list[tuple[str, set[float]]]:
         if any(a <= match.start() < b for a, b in clock_spans):
             continue
         raw = match.group(0).rstrip(".,")
-        values = set(_interpretations(raw, ENGLISH))
+        values = _with_half(english, match.end(), _interpretations(raw, ENGLISH))
         scale = _scale_after(english, match.end())
         figures.append((raw, {v * scale for v in values}))  # "250 billion" is not "250 Mio."
     for word in english.words:
         if word in _ENGLISH_NUMBER_WORDS:
-            figures.append((word, {float(_ENGLISH_NUMBER_WORDS[word])}))
+            value = float(_ENGLISH_NUMBER_WORDS[word])
+            half = regex.search(rf"\b{word}(?:{_HALF.pattern})", english.lower) is not None
+            figures.append((word, {value, value + 0.5} if half else {value}))
     return figures
+
+
+def _with_half(text: Text, end: int, values: set[float]) -> set[float]:
+    """A figure's values, and each and a half where "½" or "and a half" follows ("2½ Jahre": 2 or
+    2.5, like zweieinhalb, since the half may be read with the unit)."""
+    return values | {v + 0.5 for v in values} if _HALF.match(text.raw, end) else values
 
 
 @lru_cache(maxsize=64)
@@ -571,6 +581,8 @@ def _says(text: Text, phrase: str) -> bool:
         phrase, tail = phrase[:-1], ""
     if text.language == ENGLISH and phrase.startswith("last "):
         head, tail = r"(?<!\bthe )(?<!\p{L})", r"(?!\p{L})(?!\s+of\b)"
+    if text.language == ENGLISH and phrase.startswith("a "):  # "more than a year ago" is not last year
+        head += r"(?<!\b(?:than|over|almost|nearly|about|around|under|some) )"
     tail += _LONGER_PHRASE
     return regex.search(head + regex.escape(phrase) + tail, lower) is not None
 
@@ -716,7 +728,8 @@ class Bound(NamedTuple):
     'free' (English "over 3 days", "up to"; verbs such as superó, exceeds; German knapp) or
     'preposition' (German "Vertrag über 35 Jets", "unter 1.500 Befragten": plain only where the
     English reads the figure after a preposition as well). `plain_sense`: for a plain English
-    figure, whether it reads so ("for 35", "of 1,500", "3 days").
+    figure, whether it reads so ("for 35", "of 1,500", "3 days"). `approximate`: the figure is a
+    round-number noun ("une centaine": about a hundred), which no loose "over" may stand for.
     """
 
     kind: str | None
@@ -724,6 +737,7 @@ class Bound(NamedTuple):
     after: bool = False
     loose: str = ""
     plain_sense: bool = False
+    approximate: bool = False
 
     def shown(self, figure: str) -> str:
         """The figure with its bound words, as the text has them ("plus de 200,000")."""
@@ -740,8 +754,8 @@ def _agree(english: Bound, source: Bound) -> bool:
         return True
     if english.kind and source.kind:
         return False  # more than / less than
-    if english.kind:
-        return english.loose != ""  # "over 5 billion" may be a plain preposition
+    if english.kind:  # "over 5 billion" may be a plain preposition, "over 100" for "uma centena" not
+        return english.loose != "" and not (source.approximate and english.kind == "over")
     return source.loose == "free" or (source.loose == "preposition" and english.plain_sense)
 
 
@@ -811,8 +825,9 @@ def _bounded_figures(text: Text) -> tuple[tuple[float, Bound], ...]:
     unless a bound says it is a count: "más de 2000 despidos")."""
     figures = []
     homographs = _facts()["number_homographs"].get(text.language, [])
+    rounded = _round_figures(text)
     for figure in _figures(text):
-        bound = _bound_of(text, figure.start, figure.end)
+        bound = _bound_of(text, figure.start, figure.end)._replace(approximate=figure in rounded)
         if not bound.kind and figure.raw.casefold() in homographs:
             continue  # "un immeuble neuf" says nothing of a figure 9
         scale = _scale_after(text, figure.end)  # "ponad 2 tysiące" bounds 2,000
@@ -834,10 +849,10 @@ class Figure(NamedTuple):
 @lru_cache(maxsize=1024)
 def _figures(text: Text) -> tuple[Figure, ...]:
     """A text's figures in digits and its number words from two up ("bis zu zehn Jahre")."""
-    found = [
-        Figure(m.group(0), m.start(), m.end(), frozenset(_interpretations(m.group(0), text.language)))
-        for m in _NUMBER.finditer(text.raw)
-    ]
+    found = []
+    for m in _NUMBER.finditer(text.raw):
+        values = _with_half(text, m.end(), _interpretations(m.group(0), text.language))
+        found.append(Figure(m.group(0), m.start(), m.end(), frozenset(values)))
     words = _number_words_of(text.language)
     pattern = _number_word_pattern(text.language)
     if pattern is not None:
@@ -912,10 +927,12 @@ def check_bounds(english: Text, source: Text) -> list[Problem]:
 
 def _time_unit_after(text: Text, end: int) -> str | None:
     """The time unit the word right after a figure names ("48 Stunden", "34-Jährigen", "48h"), if
-    any; in English past "and a half" or a word such as "more" ("two more days")."""
-    half = r"(?:and[\s-]+a[\s-]+half[\s-]*)?"
-    skip = half + r"(?:(?:more|further|consecutive|straight|full|whole|long|additional|extra)\s+)?"
-    match = regex.match(rf"-?\s*{skip if text.language == ENGLISH else ''}(\p{{L}}+)", text.around(end, end + 36))
+    any; past a "½" ("2½ Jahre"), and in English past "and a half" ("and one-half") or a word such
+    as "more" ("two more days")."""
+    half = _HALF.pattern if text.language == ENGLISH else r"\s*½"
+    skip = r"(?:(?:more|further|consecutive|straight|full|whole|long|additional|extra)\s+)?"
+    english = skip if text.language == ENGLISH else ""
+    match = regex.match(rf"(?:{half})?-?\s*{english}(\p{{L}}+)", text.around(end, end + 36))
     if match is None:
         return None
     word = match.group(1)
