@@ -30,6 +30,7 @@ checker sees figures, names and dates, not a changed verb, tense or subject.
 
     python bench/faithfulness.py                       # run the current checkout, print the figures
     python bench/faithfulness.py --code /tmp/before    # run an older checkout's pipeline
+    python bench/faithfulness.py --baseline /tmp/before  # run it first, then this one: ratios of the two
     python bench/faithfulness.py --keep /tmp/faith     # keep the digest (outside the repository)
     python bench/faithfulness.py --digest /tmp/faith/2026-11-24/digest.json   # score only, no run
 """
@@ -447,6 +448,29 @@ def format_score(score: DigestScore, wall_seconds: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def format_ratio(baseline: DigestScore, current: DigestScore) -> str:
+    """This run's speed against the baseline's, measured in the same invocation: per story (the
+    bench's figure), per story summarized (stories left unavailable cost little), and model calls."""
+
+    def per_summarized(score: DigestScore) -> float | None:
+        done = score.stories - score.unavailable
+        return score.summarize_seconds / done if score.summarize_seconds is not None and done else None
+
+    lines = ["against the baseline (same inputs, same invocation):"]
+    for label, before, after in (
+        ("seconds per story", baseline.seconds_per_story(), current.seconds_per_story()),
+        ("seconds per story summarized", per_summarized(baseline), per_summarized(current)),
+        ("LLM calls", baseline.llm_calls, current.llm_calls),
+    ):
+        if before is None or after is None or not before:
+            lines.append(f"  {label}: n/a")
+        else:
+            shown = ".0f" if label == "LLM calls" else ".1f"
+            lines.append(f"  {label}: {after:{shown}} against {before:{shown}} (x{after / before:.2f})")
+    lines.append(f"  stories unavailable: {current.unavailable} against {baseline.unavailable}")
+    return "\n".join(lines)
+
+
 def format_problems(score: DigestScore) -> str:
     """Every sentence that disagrees with its source, with the problems found."""
     lines = []
@@ -470,10 +494,15 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write the digest here (outside the repository)")
     parser.add_argument("--digest", type=Path, metavar="PATH", help="score this digest.json (or its folder); no run")
     parser.add_argument("--code", type=Path, default=ROOT, metavar="DIR", help="checkout whose pipeline runs")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR", help="an older checkout run first on the same inputs; prints ratios"
+    )
     parser.add_argument("--problems", action="store_true", help="list the sentences that disagree with their source")
     args = parser.parse_args(argv)
     if args.per_language < 0 or args.skip < 0:
         parser.error("--per-language and --skip must be 0 or more")
+    if args.baseline is not None and args.digest is not None:
+        parser.error("--baseline runs two pipelines; --digest runs none")
     return args
 
 
@@ -498,6 +527,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"eval selection: {len(selection)} articles ({which} by id of each language)")
             # A digest given to score may come from another K: look every eval article up.
             texts.update({str(r["id"]): f"{r.get('title') or ''}\n{r['text']}".strip() for r in eval_rows})
+        checker = load_checker()
+        if checker is None:
+            print("fact check unavailable: briefing.factcheck cannot be imported (agreement not measured)")
+        detector = load_detector()
+        baseline: DigestScore | None = None
+        if args.baseline is not None:
+            base = workdir / "baseline"
+            base.mkdir()
+            base_wall = run_pipeline(sources, base / "output", args.baseline.resolve(), base)
+            baseline = score_digest(
+                json.loads((base / "output" / DATE / "digest.json").read_text("utf-8")), texts, checker, detector
+            )
+            print(f"\nbaseline: {args.baseline}")
+            print(format_score(baseline, base_wall))
         wall: float | None = None
         if args.digest is not None:
             digest_path = args.digest / "digest.json" if args.digest.is_dir() else args.digest
@@ -508,12 +551,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             wall = run_pipeline(sources, out.resolve(), args.code.resolve(), workdir)
             digest_path = out / DATE / "digest.json"
         digest = json.loads(digest_path.read_text("utf-8"))
-        checker = load_checker()
-        if checker is None:
-            print("fact check unavailable: briefing.factcheck cannot be imported (agreement not measured)")
-        score = score_digest(digest, texts, checker, load_detector())
+        score = score_digest(digest, texts, checker, detector)
         print(f"\ndigest: {digest_path}")
         print(format_score(score, wall))
+        if baseline is not None:
+            print(format_ratio(baseline, score))
         if args.problems:
             print("\nsentences that disagree with their source:")
             print(format_problems(score))

@@ -124,6 +124,22 @@ def test_translations_left_out_as_unsure_are_counted() -> None:
     assert "dropped 1 (3 of the dropped: the model was unsure)" in bench.format_score(score)
 
 
+def test_a_run_is_compared_with_its_baseline() -> None:
+    current = bench.score_digest(_digest(with_originals=True), TEXTS, check_sentence, None)
+    older = _digest(with_originals=False)
+    older["stories"][2]["status"] = "ok"  # the baseline summarized every story, slower and with more calls
+    older["report"]["timings"]["summarize"] = 24.0
+    older["report"]["llm"]["calls"] = 8
+    baseline = bench.score_digest(older, TEXTS, check_sentence, None)
+    ratios = bench.format_ratio(baseline, current)
+    assert "seconds per story: 4.0 against 8.0 (x0.50)" in ratios
+    assert "seconds per story summarized: 6.0 against 8.0 (x0.75)" in ratios
+    assert "LLM calls: 5 against 8 (x0.62)" in ratios
+    assert "stories unavailable: 1 against 0" in ratios
+    with pytest.raises(SystemExit):
+        bench._parse_args(["--baseline", "/tmp/before", "--digest", "/tmp/digest.json"])
+
+
 def test_without_the_checker_agreement_is_unavailable() -> None:
     score = bench.score_digest(_digest(with_originals=True), TEXTS, None, None)
     assert {s.agrees for s in score.sentences} == {None}
