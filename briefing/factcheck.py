@@ -57,6 +57,7 @@ _TIME = regex.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", regex
 _CLOCK = regex.compile(r"\b(\d{1,2})[:.](\d{2})\b")
 _ENGLISH_CLOCK = regex.compile(r"\b(\d{1,2}):(\d{2})\b")
 _HALF = regex.compile(r"\s*½|[\s-]+and[\s-]+(?:a|one)[\s-]+half\b", regex.IGNORECASE)  # 2½, "two and a half"
+_A_DECADE = regex.compile(r"(?<=\b(?:a|one)\s+)decade\b", regex.IGNORECASE)
 _CAPITALISED = regex.compile(r"\p{Lu}[\p{L}\p{M}'’.-]*")
 # What ends before a sentence starts, with the marks that may open it ("« La canicule", "¿Qué").
 _SENTENCE_GAP = regex.compile(r"(?:^|[.!?:;\"“”«»(]\s+|\n)[\"'“‘„«(¿¡]*")
@@ -859,6 +860,8 @@ def _figures(text: Text) -> tuple[Figure, ...]:
         for match in pattern.finditer(text.raw):
             value = float(words[match.group(0).casefold()])
             found.append(Figure(match.group(0), match.start(), match.end(), frozenset([value])))
+    if text.language == ENGLISH:  # "more than a decade" puts a bound on ten ("une dizaine d'années")
+        found += [Figure(m.group(0), m.start(), m.end(), frozenset([10.0])) for m in _A_DECADE.finditer(text.raw)]
     return tuple(sorted(found + _round_figures(text), key=lambda f: f.start))
 
 
