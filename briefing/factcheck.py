@@ -985,8 +985,9 @@ def _time_spans(text: Text) -> tuple[tuple[Figure, str | None], ...]:
             unit = _time_unit_after(text, match.end())
             if unit:
                 one, _ = _with_half(text, match.end(), {1.0})  # "un an et demi", "one and a half": 1.5
-                if regex.search("hal[bfv]", match.group(0).casefold()):
-                    one = {1.0, 1.5}  # eineinhalb, anderthalb, anderhalf: one and a half
+                worded = _number_words(text.language).get(match.group(0).casefold())
+                if worded is not None and worded != 1.0:
+                    one = {1.0, worded}  # eineinhalb, anderthalb, anderhalf (facts' number words): 1.5
                 spans.append((Figure(match.group(0), match.start(), match.end(), frozenset(one)), unit))
     compounds = _facts()["unit_compounds"].get(text.language, {})
     for match, rest, value in _number_compounds(text):
